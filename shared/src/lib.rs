@@ -8,6 +8,9 @@
 //!   inference run: Gaussian smoothing → image score → bilinear upsampling, and score
 //!   normalisation. [`score::ScorePipeline`] (feature `alloc`) preallocates everything
 //!   so the edge does not allocate per frame.
+//! - [`scheduler`]: the reject scheduler, a pure state machine fed clock or encoder
+//!   positions: parts in flight, when the actuator fires, and the fail-safe rule (no
+//!   verdict by the deadline ⇒ reject). Needs no feature, no allocation.
 //!
 //! `score` depends on nothing else here; `bundle` uses `score`'s configuration types
 //! inside its manifest. Features: `alloc` (bundle, pipeline), `std` (file I/O,
@@ -25,4 +28,5 @@ extern crate std;
 
 #[cfg(feature = "alloc")]
 pub mod bundle;
+pub mod scheduler;
 pub mod score;

@@ -3,6 +3,7 @@
 //! - `Bundle::from_bytes` allocates at most `input.len() + DECODE_OVERHEAD_MAX_BYTES`
 //!   at its peak, whatever lengths the input claims;
 //! - `ScorePipeline::run` does not allocate at all.
+#![cfg(feature = "alloc")]
 
 mod common;
 

@@ -1,4 +1,5 @@
 //! Bundle format: round trip, each rejection, file I/O, and a proptest fuzz.
+#![cfg(feature = "alloc")]
 
 mod common;
 

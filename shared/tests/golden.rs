@@ -2,6 +2,7 @@
 //! accidental change (field order in `Manifest`, kernel arithmetic) fails here instead of
 //! on a device. Regenerate deliberately with `SHARED_BLESS=1 cargo test -p shared --test
 //! golden` only together with a format-version bump or a documented score change.
+#![cfg(feature = "alloc")]
 
 mod common;
 

@@ -1,5 +1,6 @@
 //! Score path: reference values from scipy, hand-worked cases, error policy, and
 //! property tests.
+#![cfg(feature = "alloc")]
 
 use proptest::prelude::*;
 use shared::score::{
