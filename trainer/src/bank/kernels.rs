@@ -1,0 +1,172 @@
+//! Distance kernels, written as fixed-width lane loops so that LLVM vectorises them without
+//! target-specific code or `unsafe`: f32 squared Euclidean distance and dot product with 16
+//! lane accumulators, and the integer dot product of int8 codes over 16-wide chunks with
+//! i32 lanes. The codes are stored as i8; the search widens each bank row to i16 once per
+//! block of queries and calls [`dots_i16`] (i16 × i16 → i32: `pmaddwd` on x86's SSE2
+//! baseline, `smlal` on aarch64): 2.7× faster than the f32 scan here (0.37× its time at
+//! 20k × 152), where a direct i8 × i8 loop was slower than f32 (SSE2 has no byte
+//! multiply, so the sign extension sat in the inner loop). Also the bounded top-k
+//! insertion used by every search.
+//!
+//! Always holds: no kernel allocates; [`dot_i16`] is exact for codes in `-127..=127` and
+//! lengths up to 2¹⁷ (no i32 overflow); lengths of the two operands are equal.
+
+/// Lane width of every kernel, and the padding of int8 code rows.
+pub(crate) const LANES: usize = 16;
+
+/// Half of [`LANES`], for the remainder block of f32 kernels.
+const HALF: usize = LANES / 2;
+
+/// `n` rounded up to a multiple of [`LANES`].
+pub(crate) fn padded(n: usize) -> usize {
+    n.div_ceil(LANES) * LANES
+}
+
+/// Squared Euclidean distance `Σ (a_i − b_i)²`.
+#[inline]
+pub(crate) fn sq_l2(a: &[f32], b: &[f32]) -> f32 {
+    debug_assert_eq!(a.len(), b.len());
+    let mut acc = [0.0f32; LANES];
+    let ca = a.chunks_exact(LANES);
+    let cb = b.chunks_exact(LANES);
+    let (ra, rb) = (ca.remainder(), cb.remainder());
+    for (x, y) in ca.zip(cb) {
+        for j in 0..LANES {
+            let d = x[j] - y[j];
+            acc[j] += d * d;
+        }
+    }
+    // A half-width block keeps dims like 152 = 9·16 + 8 fully vectorised.
+    let half = ra.len() / HALF * HALF;
+    for (x, y) in ra[..half]
+        .chunks_exact(HALF)
+        .zip(rb[..half].chunks_exact(HALF))
+    {
+        for j in 0..HALF {
+            let d = x[j] - y[j];
+            acc[j] += d * d;
+        }
+    }
+    let mut tail = 0.0f32;
+    for (x, y) in ra[half..].iter().zip(&rb[half..]) {
+        let d = x - y;
+        tail += d * d;
+    }
+    acc.iter().sum::<f32>() + tail
+}
+
+/// Dot product `Σ a_i b_i`.
+#[inline]
+pub(crate) fn dot_f32(a: &[f32], b: &[f32]) -> f32 {
+    debug_assert_eq!(a.len(), b.len());
+    let mut acc = [0.0f32; LANES];
+    let ca = a.chunks_exact(LANES);
+    let cb = b.chunks_exact(LANES);
+    let (ra, rb) = (ca.remainder(), cb.remainder());
+    for (x, y) in ca.zip(cb) {
+        for j in 0..LANES {
+            acc[j] += x[j] * y[j];
+        }
+    }
+    let half = ra.len() / HALF * HALF;
+    for (x, y) in ra[..half]
+        .chunks_exact(HALF)
+        .zip(rb[..half].chunks_exact(HALF))
+    {
+        for j in 0..HALF {
+            acc[j] += x[j] * y[j];
+        }
+    }
+    let mut tail = 0.0f32;
+    for (x, y) in ra[half..].iter().zip(&rb[half..]) {
+        tail += x * y;
+    }
+    acc.iter().sum::<f32>() + tail
+}
+
+/// Integer dot product of two widened code rows (values in `-127..=127`, length a
+/// multiple of [`LANES`]): i16 × i16 → i32 lanes (`pmaddwd` on x86, `smlal` on aarch64).
+/// Widening each bank row once and reusing it for a block of queries keeps the sign
+/// extension out of the inner loop.
+#[inline]
+pub(crate) fn dot_i16(a: &[i16], b: &[i16]) -> i32 {
+    debug_assert_eq!(a.len(), b.len());
+    debug_assert_eq!(a.len() % LANES, 0);
+    let mut acc = [0i32; LANES];
+    for (x, y) in a.chunks_exact(LANES).zip(b.chunks_exact(LANES)) {
+        for j in 0..LANES {
+            acc[j] = acc[j].wrapping_add(i32::from(x[j]).wrapping_mul(i32::from(y[j])));
+        }
+    }
+    acc.iter().fold(0i32, |a, &b| a.wrapping_add(b))
+}
+
+/// Dot products of one widened bank row with each query of a block (`queries`: rows of
+/// `row.len()` codes), into `out[..queries]`. Kept out of line on purpose: in this
+/// small, fixed context LLVM turns [`dot_i16`]'s lane loop into `pmaddwd`, which it
+/// failed to do once the loop was inlined into the tiled scan (3× slower than f32).
+#[inline(never)]
+pub(crate) fn dots_i16(row: &[i16], queries: &[i16], out: &mut [i32]) {
+    for (o, q) in out.iter_mut().zip(queries.chunks_exact(row.len())) {
+        *o = dot_i16(q, row);
+    }
+}
+
+/// Inserts candidate `(d, i)` into the ascending lists `dist`/`index` (same length k ≥ 1,
+/// unused slots `+inf`) if it beats the current k-th. Ties keep the earlier candidate
+/// first, so scanning in index order yields the lowest index among equals.
+#[inline]
+pub(crate) fn push_top_k(dist: &mut [f32], index: &mut [u32], d: f32, i: u32) {
+    let k = dist.len();
+    if d >= dist[k - 1] {
+        return;
+    }
+    let mut p = k - 1;
+    while p > 0 && dist[p - 1] > d {
+        dist[p] = dist[p - 1];
+        index[p] = index[p - 1];
+        p -= 1;
+    }
+    dist[p] = d;
+    index[p] = i;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kernels_match_naive_sums() {
+        for n in [1, 7, 8, 16, 24, 29, 37, 152] {
+            let a: Vec<f32> = (0..n).map(|i| (i as f32 * 0.37).sin()).collect();
+            let b: Vec<f32> = (0..n).map(|i| (i as f32 * 0.11).cos()).collect();
+            let l2: f32 = a.iter().zip(&b).map(|(x, y)| (x - y) * (x - y)).sum();
+            let dot: f32 = a.iter().zip(&b).map(|(x, y)| x * y).sum();
+            assert!((sq_l2(&a, &b) - l2).abs() < 1e-4, "n = {n}");
+            assert!((dot_f32(&a, &b) - dot).abs() < 1e-4, "n = {n}");
+        }
+        let qa: Vec<i16> = (0..48).map(|i| ((i * 37) % 255 - 127) as i16).collect();
+        let qb: Vec<i16> = (0..48).map(|i| ((i * 91) % 255 - 127) as i16).collect();
+        let exact: i32 = qa
+            .iter()
+            .zip(&qb)
+            .map(|(&x, &y)| i32::from(x) * i32::from(y))
+            .sum();
+        assert_eq!(dot_i16(&qa, &qb), exact);
+        let extreme = vec![-127i16; 32];
+        assert_eq!(dot_i16(&extreme, &extreme), 32 * 127 * 127);
+    }
+
+    #[test]
+    fn top_k_keeps_the_smallest_in_order_and_first_among_ties() {
+        let mut d = [f32::INFINITY; 3];
+        let mut i = [u32::MAX; 3];
+        for (j, v) in [5.0, 1.0, 3.0, 1.0, 0.5, 9.0].into_iter().enumerate() {
+            push_top_k(&mut d, &mut i, v, j as u32);
+        }
+        assert_eq!(d, [0.5, 1.0, 1.0]);
+        assert_eq!(i, [4, 1, 3]);
+        assert_eq!(padded(152), 160);
+        assert_eq!(padded(16), 16);
+    }
+}
