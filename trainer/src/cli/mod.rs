@@ -1,0 +1,7 @@
+//! `trainer` subcommands: each file holds one subcommand's clap arguments and its `run`.
+
+pub mod bench_teacher;
+pub mod demo;
+pub mod features;
+pub mod inspect_data;
+pub mod synth;

