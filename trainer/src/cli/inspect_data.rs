@@ -10,7 +10,7 @@ use crate::data;
 /// Arguments of `trainer inspect-data`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Dataset folder: MVTec AD layout (train/good, test/<type>, ground_truth/<type>) or a
+    /// Dataset folder: MVTec AD layout (`train/good`, `test/<type>`, `ground_truth/<type>`) or a
     /// plain folder of good images.
     pub dir: PathBuf,
     /// Print the inspection as JSON instead of text.
