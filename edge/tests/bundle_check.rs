@@ -98,10 +98,13 @@ fn refuses_zero_std_naming_file_and_field() {
     assert!(text.contains("model.bundle"), "{text}");
 }
 
+/// A manifest field and an edit that breaks it.
+type BrokenField = (&'static str, Box<dyn Fn(&mut Manifest)>);
+
 #[test]
 fn refuses_bad_channels_thresholds_and_score_settings() {
     let dir = scratch_dir("fields");
-    let cases: Vec<(&str, Box<dyn Fn(&mut Manifest)>)> = vec![
+    let cases: Vec<BrokenField> = vec![
         ("input.channels", Box::new(|m| m.input.channels = 2)),
         (
             "thresholds.image",

@@ -10,9 +10,9 @@
 use std::time::Instant;
 
 use trainer::bank::{
-    greedy_coreset, score_image, CoresetConfig, CoresetSize, F32Bank, GaussianConfig,
-    GaussianModel, GridShape, Int8Bank, NearestNeighbours, PatchCoreConfig, PositionBank,
-    PositionBankConfig, SyntheticFeatures,
+    greedy_coreset, score_image, CoresetConfig, CoresetSize, F32Bank, FitGaussian, FitPosition,
+    GaussianConfig, GaussianModel, GridShape, Int8Bank, NearestNeighbours, PatchCoreConfig,
+    PositionBank, PositionBankConfig, SyntheticFeatures,
 };
 
 fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {

@@ -4,9 +4,9 @@
 
 use proptest::prelude::*;
 use trainer::bank::{
-    greedy_coreset, BankModel, CoresetConfig, CoresetSize, DecodeError, F32Bank, GaussianConfig,
-    GaussianModel, GridShape, Int8Bank, NearestNeighbours, PositionBank, PositionBankConfig,
-    SeededRng, SyntheticFeatures,
+    greedy_coreset, BankModel, CoresetConfig, CoresetSize, DecodeError, F32Bank, FitGaussian,
+    FitPosition, GaussianConfig, GaussianModel, GridShape, Int8Bank, NearestNeighbours,
+    PositionBank, PositionBankConfig, SeededRng, SyntheticFeatures,
 };
 
 struct Models {

@@ -3,9 +3,9 @@
 //! patches for the global (f32 and int8), position-aware and Gaussian models.
 
 use trainer::bank::{
-    greedy_coreset, reweight, score_image, CoresetConfig, F32Bank, GaussianConfig, GaussianModel,
-    GridShape, Int8Bank, NearestNeighbours, PatchCoreConfig, PositionBank, PositionBankConfig,
-    SyntheticFeatures,
+    greedy_coreset, reweight, score_image, CoresetConfig, F32Bank, FitGaussian, FitPosition,
+    GaussianConfig, GaussianModel, GridShape, Int8Bank, NearestNeighbours, PatchCoreConfig,
+    PositionBank, PositionBankConfig, SyntheticFeatures,
 };
 
 const B: usize = 3;

@@ -13,7 +13,7 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 use tract_onnx::prelude::*;
-use trainer::features::preprocess::{normalise_nchw, resize_shorter_side_centre_crop};
+use trainer::features::preprocess::{preprocess, resize_shorter_side_centre_crop};
 use trainer::onnx::{runnable_from_bytes, Plan};
 use trainer::teacher::{classifier_onnx, TeacherWeights};
 
@@ -54,7 +54,11 @@ fn top5_with(plan: &Plan, photo: &str) -> Vec<(usize, f32)> {
         .join("tests/fixtures/photos")
         .join(photo);
     let img = image::open(&path).expect("fixture photo").to_rgb8();
-    let input = normalise_nchw(&resize_shorter_side_centre_crop(&img, SIZE as u32));
+    let input = preprocess(
+        &resize_shorter_side_centre_crop(&img, SIZE as u32),
+        SIZE as u32,
+    )
+    .expect("preprocess the photo");
     let tensor = Tensor::from_shape(&[1, 3, SIZE, SIZE], &input).unwrap();
     let out = plan.run(tvec!(tensor.into())).expect("classifier runs");
     let logits: Vec<f32> = out[0]

@@ -78,7 +78,7 @@ fn upsample(m: &Map, h: usize, w: usize) -> Map {
 #[test]
 fn feature_graph_matches_reference_pooling_upsampling_concat() {
     let size = 64;
-    let input = preprocess(&photo("chelsea.png"), size as u32);
+    let input = preprocess(&photo("chelsea.png"), size as u32).unwrap();
     let trunk = runnable_from_bytes(
         &truncated_onnx(weights(), size, &DEFAULT_LAYERS).unwrap(),
         "trunk",

@@ -39,6 +39,7 @@ mod error;
 #[cfg(feature = "std")]
 mod io;
 mod manifest;
+pub mod payloads;
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -47,6 +48,7 @@ pub use error::{BundleError, TableFault};
 pub use manifest::{
     InputSpec, Manifest, Metric, ModelKind, Preprocess, Provenance, Roi, MAX_EXTRA, MAX_METRICS,
 };
+pub use payloads::{BANK, FEATURES_ONNX};
 
 /// First 8 bytes of every bundle file.
 pub const MAGIC: [u8; 8] = *b"LSIBNDL\0";

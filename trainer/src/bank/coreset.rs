@@ -23,11 +23,11 @@
 
 use rayon::prelude::*;
 
-use super::kernels::sq_l2;
 use super::projection::RandomProjection;
 use super::rng::SeededRng;
-use super::shape::check_rows;
 use super::BankError;
+use edge::bank::check_rows;
+use edge::bank::kernels::sq_l2;
 
 /// Projection size PatchCore uses for the selection.
 pub const DEFAULT_PROJECTION_DIM: usize = 128;
@@ -104,6 +104,13 @@ pub struct Coreset {
     /// Covering radius of the whole coreset: largest distance of any input point to its
     /// nearest pick (selection space).
     pub covering_radius: f32,
+}
+
+impl AsRef<[usize]> for Coreset {
+    /// The picked row indices, so `F32Bank::from_coreset(data, dim, &coreset)` works.
+    fn as_ref(&self) -> &[usize] {
+        &self.indices
+    }
 }
 
 /// Selects a greedy k-center coreset of the rows of `data` (`N × dim`, row-major, finite).

@@ -1,27 +1,25 @@
-//! PaDiM-style Gaussian baseline: per feature-map location a mean `μ` and covariance
-//! `Σ + εI` of the training patch features (optionally of a seeded random subset of the
-//! dimensions, as PaDiM does), and the Mahalanobis distance
-//! `√((x − μ)ᵀ (Σ + εI)⁻¹ (x − μ))` as patch score. The bank models must beat it.
+//! PaDiM-style Gaussian baseline, fitting half: per feature-map location the mean `μ` and
+//! covariance `Σ + εI` of the training patch features (optionally of a seeded random
+//! subset of the dimensions, as PaDiM does), factored by Cholesky into the
+//! [`GaussianModel`] the device scores with (`edge::bank`). The bank models must beat it.
 //!
 //! Moments are accumulated in f64 with the unbiased `1/(N−1)` covariance (`1/N` for a
 //! single image), the ridge `ε` (default 0.01, PaDiM's) is added to the diagonal, and the
 //! Cholesky factor `L` (`LLᵀ = Σ + εI`) is stored packed, lower triangle row by row, in
-//! f32. Scoring solves `Lz = x − μ` by forward substitution (f64) and returns `‖z‖`.
+//! f32.
 //!
-//! Always holds: every stored factor has a positive diagonal; the dimension subset is
-//! sorted, distinct and fixed by the seed; a frame costs
-//! [`GaussianModel::macs_per_frame`] = `cells × (d + d(d+1)/2)`.
+//! Always holds: every stored factor has a positive diagonal (a covariance that stays
+//! singular is an error); the dimension subset is sorted, distinct and fixed by the seed.
 
 use rayon::prelude::*;
 
 use super::rng::SeededRng;
-use super::shape::GridShape;
-use super::BankError;
+use super::{check_finite, packed_len, BankError, GaussianModel, GridShape};
 
 /// PaDiM's covariance ridge.
 pub const DEFAULT_RIDGE: f32 = 0.01;
 
-/// Settings of [`GaussianModel::fit`].
+/// Settings of [`FitGaussian::fit`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct GaussianConfig {
     /// `ε` added to the covariance diagonal, finite and ≥ 0 (default 0.01).
@@ -42,30 +40,33 @@ impl Default for GaussianConfig {
     }
 }
 
-/// Per-location Gaussians over one feature grid.
-#[derive(Debug, Clone, PartialEq)]
-pub struct GaussianModel {
-    pub(crate) grid: GridShape,
-    /// Input dimensions used, sorted.
-    pub(crate) selected: Vec<u32>,
-    /// `cells × d` means.
-    pub(crate) means: Vec<f32>,
-    /// `cells × d(d+1)/2` packed lower Cholesky factors.
-    pub(crate) factors: Vec<f32>,
-}
-
-/// Packed length of a `d × d` lower triangle.
-pub(crate) fn packed_len(d: usize) -> usize {
-    d * (d + 1) / 2
-}
-
-impl GaussianModel {
+/// Fitting of a [`GaussianModel`] (the model type and its scoring live in `edge::bank`;
+/// import this trait to call `GaussianModel::fit` / `GaussianModel::from_moments`).
+pub trait FitGaussian: Sized {
     /// Fits one Gaussian per location to training images (`images × grid`).
     ///
     /// # Errors
     /// Shape or finiteness problems, a bad ridge or subset size, a covariance that stays
     /// singular.
-    pub fn fit(train: &[f32], grid: GridShape, config: &GaussianConfig) -> Result<Self, BankError> {
+    fn fit(train: &[f32], grid: GridShape, config: &GaussianConfig) -> Result<Self, BankError>;
+
+    /// Builds the model from per-location means (`cells × d`) and covariances
+    /// (`cells × d × d`, row-major, symmetric) over the input dimensions `selected`
+    /// (sorted, distinct, `< grid.dim`), adding `ridge` to each diagonal.
+    ///
+    /// # Errors
+    /// Length mismatches, bad `selected`, a bad ridge, a non-positive-definite matrix.
+    fn from_moments(
+        grid: GridShape,
+        selected: Vec<u32>,
+        means: Vec<f32>,
+        covariances: &[f64],
+        ridge: f32,
+    ) -> Result<Self, BankError>;
+}
+
+impl FitGaussian for GaussianModel {
+    fn fit(train: &[f32], grid: GridShape, config: &GaussianConfig) -> Result<Self, BankError> {
         let images = grid.check_images(train)?;
         let selected = select_dims(grid.dim, config.reduced_dim, config.seed)?;
         let d = selected.len();
@@ -116,13 +117,7 @@ impl GaussianModel {
         GaussianModel::from_moments(grid, selected, means, &covariances, config.ridge)
     }
 
-    /// Builds the model from per-location means (`cells × d`) and covariances
-    /// (`cells × d × d`, row-major, symmetric) over the input dimensions `selected`
-    /// (sorted, distinct, `< grid.dim`), adding `ridge` to each diagonal.
-    ///
-    /// # Errors
-    /// Length mismatches, bad `selected`, a bad ridge, a non-positive-definite matrix.
-    pub fn from_moments(
+    fn from_moments(
         grid: GridShape,
         selected: Vec<u32>,
         means: Vec<f32>,
@@ -149,7 +144,7 @@ impl GaussianModel {
         if means.len() != cells * d || covariances.len() != cells * d * d {
             return Err(grid.mismatch(GridShape::new(grid.height, grid.width, d), means.len()));
         }
-        super::shape::check_finite(&means)?;
+        check_finite(&means)?;
         let factors: Vec<Vec<f32>> = covariances
             .par_chunks(d * d)
             .enumerate()
@@ -158,75 +153,7 @@ impl GaussianModel {
                     .ok_or(BankError::NotPositiveDefinite { location, ridge })
             })
             .collect::<Result<_, _>>()?;
-        Ok(GaussianModel {
-            grid,
-            selected,
-            means,
-            factors: factors.concat(),
-        })
-    }
-
-    /// The feature grid this model scores.
-    pub fn grid(&self) -> GridShape {
-        self.grid
-    }
-
-    /// Input dimensions used, sorted.
-    pub fn selected_dims(&self) -> &[u32] {
-        &self.selected
-    }
-
-    /// Serialised size in bytes.
-    pub fn byte_size(&self) -> usize {
-        super::codec::GAUSSIAN_HEADER
-            + 4 * (self.selected.len() + self.means.len() + self.factors.len())
-    }
-
-    /// Multiply-accumulates per frame: centring plus forward substitution.
-    pub fn macs_per_frame(&self) -> u64 {
-        let d = self.selected.len() as u64;
-        self.grid.cells() as u64 * (d + d * (d + 1) / 2)
-    }
-
-    /// Mahalanobis distance of feature vector `x` (`grid.dim` values) at row-major
-    /// location `location`; `None` for a bad location or length.
-    pub fn mahalanobis(&self, location: usize, x: &[f32]) -> Option<f32> {
-        if location >= self.grid.cells() || x.len() != self.grid.dim {
-            return None;
-        }
-        let mut z = vec![0.0f64; self.selected.len()];
-        Some(self.mahalanobis_with(location, x, &mut z))
-    }
-
-    fn mahalanobis_with(&self, location: usize, x: &[f32], z: &mut [f64]) -> f32 {
-        let d = self.selected.len();
-        let mean = &self.means[location * d..(location + 1) * d];
-        let l = &self.factors[location * packed_len(d)..(location + 1) * packed_len(d)];
-        let mut sum = 0.0f64;
-        for i in 0..d {
-            let row = &l[packed_len(i)..packed_len(i + 1)];
-            let mut acc = f64::from(x[self.selected[i] as usize] - mean[i]);
-            for (&lij, &zj) in row[..i].iter().zip(&z[..i]) {
-                acc -= f64::from(lij) * zj;
-            }
-            z[i] = acc / f64::from(row[i]);
-            sum += z[i] * z[i];
-        }
-        sum.sqrt() as f32
-    }
-
-    /// Patch-score map of one image: `height × width` Mahalanobis distances, row-major.
-    pub fn score_map(&self, patches: &[f32]) -> Result<Vec<f32>, BankError> {
-        self.grid.check_one_image(patches)?;
-        let mut out = vec![0.0f32; self.grid.cells()];
-        out.par_iter_mut()
-            .zip(patches.par_chunks_exact(self.grid.dim))
-            .enumerate()
-            .for_each_init(
-                || vec![0.0f64; self.selected.len()],
-                |z, (l, (o, x))| *o = self.mahalanobis_with(l, x, z),
-            );
-        Ok(out)
+        GaussianModel::from_factors(grid, selected, means, factors.concat())
     }
 }
 

@@ -9,8 +9,8 @@
 
 use rayon::prelude::*;
 
-use super::kernels::dot_f32;
 use super::rng::SeededRng;
+use edge::bank::kernels::dot_f32;
 
 /// A seeded Gaussian projection from `dim` to `out_dim` components.
 #[derive(Debug, Clone)]
@@ -82,7 +82,7 @@ impl RandomProjection {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bank::kernels::sq_l2;
+    use edge::bank::kernels::sq_l2;
 
     #[test]
     fn projection_roughly_preserves_distances_and_is_seeded() {

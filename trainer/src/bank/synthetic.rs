@@ -12,7 +12,7 @@
 //! Always holds: the same seeds give the same floats; every value is finite and ≥ 0.
 
 use super::rng::SeededRng;
-use super::shape::GridShape;
+use super::GridShape;
 
 /// Prototypes in the mixture.
 const PROTOTYPES: usize = 32;

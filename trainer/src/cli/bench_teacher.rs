@@ -41,11 +41,7 @@ pub struct Args {
 }
 
 fn plan_on(onnx: &[u8], executor: Executor) -> anyhow::Result<Plan> {
-    let options = RunOptions {
-        executor: Some(executor),
-        ..Default::default()
-    };
-    runnable_from_bytes_with(onnx, "patch features", &options)
+    runnable_from_bytes_with(onnx, "patch features", executor)
 }
 
 /// Interleaved timing of two plans: (latencies of `a`, latencies of `b`).

@@ -137,7 +137,9 @@ impl FeatureExtractor {
 
     /// Features of one image ([`preprocess`] then the graph).
     pub fn extract(&self, image: &RgbImage) -> Result<PatchFeatures, FeatureError> {
-        self.extract_input(&preprocess(image, self.input_size()))
+        let input = preprocess(image, self.input_size())
+            .map_err(|e| FeatureError::Invalid(format!("preprocessing: {e}")))?;
+        self.extract_input(&input)
     }
 
     /// Features of many items, loaded by `load` inside the workers, in input order.

@@ -1,35 +1,38 @@
-//! Image → network input: the one preprocessing path (the edge mirrors it exactly).
+//! Image → teacher input. The pixels → tensor step is `edge::preprocess`, the one
+//! implementation the device runs too; this module only fixes the teacher's settings
+//! ([`TEACHER_NORMALISATION`], the square input) and keeps the ImageNet-style crop used to
+//! classify photos.
 //!
-//! 1. RGB8 image, resized to `size`×`size` with `image`'s `Triangle` filter (bilinear; when
-//!    shrinking its support widens with the scale, so it averages like an area filter and
-//!    does not alias). Aspect ratio is not kept: inspection images are framed by the
-//!    fixture, and the training and inspection images share the framing.
-//! 2. Each channel value `x` in [0, 255] → `(x − 127) / 128` ([`PIXEL_OFFSET`],
-//!    [`PIXEL_SCALE`]), the normalisation EfficientNet-Lite was trained with.
+//! 1. RGB8 image, resized to `size`×`size` with `image`'s `Triangle` filter
+//!    ([`edge::preprocess::RESIZE_FILTER`]); aspect ratio is not kept: inspection images
+//!    are framed by the fixture, and training and inspection images share the framing.
+//! 2. Each channel value `x` in [0, 255] → `(x − 127) / 128`, the normalisation
+//!    EfficientNet-Lite was trained with.
 //! 3. Laid out NCHW (`[1, 3, size, size]`, planes R, G, B), row-major.
-//!
-//! [`resize_shorter_side_centre_crop`] is the ImageNet-style alternative (shorter side to
-//! `size`, centre crop) used for classifying photos of other aspect ratios.
 
-use image::{imageops::FilterType, RgbImage};
+use edge::preprocess::{preprocess as edge_preprocess, PreprocessError, RESIZE_FILTER};
+use image::RgbImage;
+use shared::bundle::{InputSpec, Preprocess};
 
-/// Subtracted from each 0..=255 channel value.
-pub const PIXEL_OFFSET: f32 = 127.0;
-/// Divides each offset channel value.
-pub const PIXEL_SCALE: f32 = 128.0;
-/// Resize filter of the preprocessing.
-pub const RESIZE_FILTER: FilterType = FilterType::Triangle;
+/// The teacher's normalisation, `(x − 127) / 128` on every channel, whole frame; it is
+/// what a bundle built on the teacher stores in its manifest.
+pub const TEACHER_NORMALISATION: Preprocess = Preprocess {
+    roi: None,
+    mean: [127.0; 3],
+    std: [128.0; 3],
+};
 
-/// Resizes to exactly `size`×`size` (aspect ratio not kept) with [`RESIZE_FILTER`].
-pub fn resize_exact(image: &RgbImage, size: u32) -> RgbImage {
-    if image.dimensions() == (size, size) {
-        return image.clone();
+/// The square RGB network input of side `size`.
+pub fn teacher_input(size: u32) -> InputSpec {
+    InputSpec {
+        width: size,
+        height: size,
+        channels: 3,
     }
-    image::imageops::resize(image, size, size, RESIZE_FILTER)
 }
 
 /// Resizes so the shorter side is `size` (aspect kept, [`RESIZE_FILTER`]), then crops the
-/// central `size`×`size` square.
+/// central `size`×`size` square (ImageNet-style, for classifying photos).
 pub fn resize_shorter_side_centre_crop(image: &RgbImage, size: u32) -> RgbImage {
     let (w, h) = image.dimensions();
     let scale = size as f64 / w.min(h).max(1) as f64;
@@ -39,22 +42,12 @@ pub fn resize_shorter_side_centre_crop(image: &RgbImage, size: u32) -> RgbImage 
     image::imageops::crop_imm(&resized, (nw - size) / 2, (nh - size) / 2, size, size).to_image()
 }
 
-/// Normalises an RGB image already at network size into NCHW `[1, 3, h, w]` values.
-pub fn normalise_nchw(image: &RgbImage) -> Vec<f32> {
-    let (w, h) = image.dimensions();
-    let plane = (w * h) as usize;
-    let mut out = vec![0.0f32; 3 * plane];
-    for (i, p) in image.pixels().enumerate() {
-        for c in 0..3 {
-            out[c * plane + i] = (p.0[c] as f32 - PIXEL_OFFSET) / PIXEL_SCALE;
-        }
-    }
-    out
-}
-
-/// The preprocessing: [`resize_exact`] to `size`, then [`normalise_nchw`].
-pub fn preprocess(image: &RgbImage, size: u32) -> Vec<f32> {
-    normalise_nchw(&resize_exact(image, size))
+/// The teacher preprocessing of `image` at `size`² (through `edge::preprocess`).
+///
+/// # Errors
+/// An empty image or a zero `size`.
+pub fn preprocess(image: &RgbImage, size: u32) -> Result<Vec<f32>, PreprocessError> {
+    edge_preprocess(image, teacher_input(size), &TEACHER_NORMALISATION)
 }
 
 #[cfg(test)]
@@ -66,28 +59,23 @@ mod tests {
         let mut img = RgbImage::new(2, 1);
         img.put_pixel(0, 0, image::Rgb([255, 127, 0]));
         img.put_pixel(1, 0, image::Rgb([0, 0, 255]));
-        let v = normalise_nchw(&img);
-        assert_eq!(
-            v,
-            vec![
-                1.0,
-                -127.0 / 128.0,
-                0.0,
-                -127.0 / 128.0,
-                -127.0 / 128.0,
-                1.0
-            ]
-        );
+        let input = InputSpec {
+            width: 2,
+            height: 1,
+            channels: 3,
+        };
+        let v = edge_preprocess(&img, input, &TEACHER_NORMALISATION).unwrap();
+        let low = -127.0 / 128.0;
+        assert_eq!(v, vec![1.0, low, 0.0, low, low, 1.0]);
     }
 
     #[test]
     fn resizes_to_square() {
         let img = RgbImage::new(40, 30);
-        assert_eq!(resize_exact(&img, 16).dimensions(), (16, 16));
         assert_eq!(
             resize_shorter_side_centre_crop(&img, 16).dimensions(),
             (16, 16)
         );
-        assert_eq!(preprocess(&img, 8).len(), 3 * 64);
+        assert_eq!(preprocess(&img, 8).unwrap().len(), 3 * 64);
     }
 }

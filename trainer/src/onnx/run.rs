@@ -1,33 +1,26 @@
-//! ONNX bytes → optimised tract plan: the one place the trainer loads a graph for tract.
+//! ONNX bytes → optimised tract plan, through `edge::network` (the one place graphs become
+//! plans, shared with the device) with errors that name the graph.
 
-use std::sync::Arc;
-
-use tract_onnx::prelude::*;
-
-/// An optimised, runnable tract plan. `run` takes `&Arc<Self>` and creates its own state per
-/// call, so one plan may be shared by several threads.
-pub type Plan = Arc<TypedRunnableModel>;
+pub use edge::network::Plan;
+use tract_linalg::multithread::Executor;
 
 /// Parses ONNX `bytes` (with the static input shapes they declare), optimises the model and
-/// makes it runnable; it runs on tract's default executor. `what` names the graph in errors.
+/// makes it runnable on one thread (callers parallelise over images). `what` names the
+/// graph in errors.
 pub fn runnable_from_bytes(bytes: &[u8], what: &str) -> anyhow::Result<Plan> {
-    runnable_from_bytes_with(bytes, what, &RunOptions::default())
+    runnable_from_bytes_with(bytes, what, Executor::SingleThread)
 }
 
-/// As [`runnable_from_bytes`], with tract run options (e.g. a plan-specific executor:
-/// `RunOptions { executor: Some(Executor::multithread(2)), ..Default::default() }`).
+/// As [`runnable_from_bytes`], on `executor` (e.g. `Executor::multithread(2)` to let tract
+/// split matrix products over two threads).
 pub fn runnable_from_bytes_with(
     bytes: &[u8],
     what: &str,
-    options: &RunOptions,
+    executor: Executor,
 ) -> anyhow::Result<Plan> {
     use anyhow::Context as _;
-    let model = tract_onnx::onnx()
-        .model_for_read(&mut &*bytes)
+    let model = edge::network::typed_from_onnx(bytes)
         .with_context(|| format!("parsing ONNX graph \"{what}\""))?;
-    let plan = model
-        .into_optimized()
-        .and_then(|m| m.into_runnable_with_options(options))
-        .with_context(|| format!("optimising ONNX graph \"{what}\" for tract"))?;
-    Ok(plan)
+    edge::network::runnable(model, executor)
+        .with_context(|| format!("optimising ONNX graph \"{what}\" for tract"))
 }

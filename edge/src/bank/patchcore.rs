@@ -76,23 +76,10 @@ pub fn score_image<B: NearestNeighbours + ?Sized>(
     grid: GridShape,
     config: &PatchCoreConfig,
 ) -> Result<PatchScores, BankError> {
-    if grid.dim != bank.dim() {
-        return Err(BankError::DimMismatch {
-            expected: bank.dim(),
-            got: grid.dim,
-        });
-    }
-    grid.check_one_image(patches)?;
     let cells = grid.cells();
     let mut map = vec![0.0f32; cells];
     let mut nearest = vec![0u32; cells];
-    bank.search_into(patches, 1, &mut map, &mut nearest)?;
-    let mut max_patch = 0;
-    for (i, &d) in map.iter().enumerate() {
-        if d > map[max_patch] {
-            max_patch = i;
-        }
-    }
+    let max_patch = patch_map_into(bank, patches, grid, &mut map, &mut nearest)?;
     let raw_score = map[max_patch];
     let weight = match config.reweight_neighbours {
         None => 1.0,
@@ -111,6 +98,37 @@ pub fn score_image<B: NearestNeighbours + ?Sized>(
         weight,
         image_score: weight * raw_score,
     })
+}
+
+/// The patch-score map of one image into caller buffers: `map[i]` is patch `i`'s distance
+/// to its nearest bank entry, `nearest[i]` that entry (both `grid.cells()` long, row-major).
+/// Returns the row-major index of the most anomalous patch (the first among ties).
+/// Allocates nothing itself (the bank's parallel search keeps per-job scratch).
+///
+/// # Errors
+/// Grid/dimension mismatches, non-finite features, wrong buffer lengths.
+pub fn patch_map_into<B: NearestNeighbours + ?Sized>(
+    bank: &B,
+    patches: &[f32],
+    grid: GridShape,
+    map: &mut [f32],
+    nearest: &mut [u32],
+) -> Result<usize, BankError> {
+    if grid.dim != bank.dim() {
+        return Err(BankError::DimMismatch {
+            expected: bank.dim(),
+            got: grid.dim,
+        });
+    }
+    grid.check_one_image(patches)?;
+    bank.search_into(patches, 1, map, nearest)?;
+    let mut max_patch = 0;
+    for (i, &d) in map.iter().enumerate() {
+        if d > map[max_patch] {
+            max_patch = i;
+        }
+    }
+    Ok(max_patch)
 }
 
 /// PatchCore's weight `w` for test patch `test` whose nearest bank entry is `nearest`,

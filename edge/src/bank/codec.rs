@@ -23,7 +23,7 @@
 //! Gaussian dimensions, non-positive Cholesky diagonals, and trailing bytes, each as a
 //! typed [`DecodeError`]. `from_bytes(to_bytes(m)) == m` for every model.
 
-use super::gaussian::{packed_len, GaussianModel};
+use super::gaussian::{diagonals_positive, packed_len, selected_ok, GaussianModel};
 use super::position::PositionBank;
 use super::quant::Int8Codec;
 use super::search::{F32Bank, Int8Bank, NearestNeighbours};
@@ -61,6 +61,9 @@ pub enum BankModel {
 
 impl BankModel {
     /// Decodes whichever model `bytes` hold.
+    ///
+    /// # Errors
+    /// The first failed check, as a [`DecodeError`].
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, DecodeError> {
         let mut magic = [0u8; 4];
         magic.copy_from_slice(Reader::new(bytes).take("magic", 4)?);
@@ -362,8 +365,7 @@ impl GaussianModel {
             });
         }
         let selected = r.u32s("selected", d)?;
-        if !selected.windows(2).all(|w| w[0] < w[1]) || selected.iter().any(|&s| s as usize >= dim)
-        {
+        if !selected_ok(&selected, dim) {
             return Err(DecodeError::InvalidField {
                 field: "selected",
                 reason: "must be sorted, distinct and below dim",
@@ -371,13 +373,12 @@ impl GaussianModel {
         }
         let cells = product("means", &[height, width])?;
         let means = r.f32s("means", product("means", &[cells, d])?)?;
-        let packed = product("factors", &[d, d + 1])? / 2;
+        // Overflow-checked d(d+1) before `packed_len` computes it unchecked.
+        product("factors", &[d, d + 1])?;
+        let packed = packed_len(d);
         let factors = r.f32s("factors", product("factors", &[cells, packed])?)?;
         r.finish()?;
-        let diag_ok = factors
-            .chunks_exact(packed_len(d))
-            .all(|l| (0..d).all(|i| l[packed_len(i) + i] > 0.0));
-        if !diag_ok {
+        if !diagonals_positive(&factors, d) {
             return Err(DecodeError::InvalidField {
                 field: "factors",
                 reason: "a Cholesky diagonal is not positive",

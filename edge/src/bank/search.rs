@@ -30,7 +30,6 @@
 
 use rayon::prelude::*;
 
-use super::coreset::Coreset;
 use super::kernels::{dots_i16, padded, push_top_k, sq_l2};
 use super::quant::{Int8Codec, QuantizationReport, CODE_MAX};
 use super::shape::check_rows;
@@ -141,11 +140,20 @@ impl F32Bank {
         Ok(F32Bank { dim, data })
     }
 
-    /// The rows of `data` picked by `coreset`, in selection order.
-    pub fn from_coreset(data: &[f32], dim: usize, coreset: &Coreset) -> Result<Self, BankError> {
+    /// The rows of `data` (`N × dim`) picked by a coreset, in pick order: `picks` lists
+    /// row indices (the trainer's `Coreset`, a `Vec<usize>`, a slice).
+    ///
+    /// # Errors
+    /// Shape or finiteness problems; a pick `≥ N` gives [`BankError::CoresetSize`].
+    pub fn from_coreset<P: AsRef<[usize]> + ?Sized>(
+        data: &[f32],
+        dim: usize,
+        picks: &P,
+    ) -> Result<Self, BankError> {
         let rows = check_rows(data, dim)?;
-        let mut out = Vec::with_capacity(coreset.indices.len() * dim);
-        for &i in &coreset.indices {
+        let picks = picks.as_ref();
+        let mut out = Vec::with_capacity(picks.len() * dim);
+        for &i in picks {
             if i >= rows {
                 return Err(BankError::CoresetSize {
                     requested: i + 1,
@@ -585,11 +593,21 @@ impl Int8Bank {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bank::rng::SeededRng;
 
+    /// Skewed non-negative test features from a splitmix64 stream (about half are 0, as
+    /// after a ReLU).
     fn data(n: usize, dim: usize, seed: u64) -> Vec<f32> {
-        let mut r = SeededRng::new(seed);
-        (0..n * dim).map(|_| (r.normal() as f32).max(0.0)).collect()
+        let mut state = seed;
+        (0..n * dim)
+            .map(|_| {
+                state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+                let mut z = state;
+                z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+                z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+                z ^= z >> 31;
+                ((z >> 40) as f32 / (1u64 << 24) as f32 * 4.0 - 2.0).max(0.0)
+            })
+            .collect()
     }
 
     #[test]

@@ -35,7 +35,7 @@ impl GridShape {
 
     /// Checks `data` holds a whole, non-zero number of finite images of this shape and
     /// returns how many.
-    pub(crate) fn check_images(&self, data: &[f32]) -> Result<usize, BankError> {
+    pub fn check_images(&self, data: &[f32]) -> Result<usize, BankError> {
         if self.dim == 0 {
             return Err(BankError::ZeroDim);
         }
@@ -48,7 +48,7 @@ impl GridShape {
     }
 
     /// Checks `data` is exactly one finite image of this shape.
-    pub(crate) fn check_one_image(&self, data: &[f32]) -> Result<(), BankError> {
+    pub fn check_one_image(&self, data: &[f32]) -> Result<(), BankError> {
         if self.check_images(data)? != 1 {
             return Err(self.mismatch(*self, data.len()));
         }
@@ -56,7 +56,7 @@ impl GridShape {
     }
 
     /// The error for data of `got` shape (or length) given to a model of shape `self`.
-    pub(crate) fn mismatch(&self, got: GridShape, len: usize) -> BankError {
+    pub fn mismatch(&self, got: GridShape, len: usize) -> BankError {
         BankError::GridMismatch {
             expected_height: self.height,
             expected_width: self.width,
@@ -71,7 +71,7 @@ impl GridShape {
 
 /// Checks `data` is a non-empty whole number of finite `dim`-sized rows; returns the row
 /// count.
-pub(crate) fn check_rows(data: &[f32], dim: usize) -> Result<usize, BankError> {
+pub fn check_rows(data: &[f32], dim: usize) -> Result<usize, BankError> {
     if dim == 0 {
         return Err(BankError::ZeroDim);
     }
@@ -89,7 +89,7 @@ pub(crate) fn check_rows(data: &[f32], dim: usize) -> Result<usize, BankError> {
 }
 
 /// First non-finite value, as an error.
-pub(crate) fn check_finite(data: &[f32]) -> Result<(), BankError> {
+pub fn check_finite(data: &[f32]) -> Result<(), BankError> {
     match data.iter().position(|v| !v.is_finite()) {
         Some(index) => Err(BankError::NonFinite { index }),
         None => Ok(()),

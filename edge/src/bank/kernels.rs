@@ -8,23 +8,27 @@
 //! multiply, so the sign extension sat in the inner loop). Also the bounded top-k
 //! insertion used by every search.
 //!
+//! Public so the trainer's fitting code (coreset, projection) measures distances with the
+//! very same kernels the device searches with.
+//!
 //! Always holds: no kernel allocates; [`dot_i16`] is exact for codes in `-127..=127` and
 //! lengths up to 2¹⁷ (no i32 overflow); lengths of the two operands are equal.
 
 /// Lane width of every kernel, and the padding of int8 code rows.
-pub(crate) const LANES: usize = 16;
+pub const LANES: usize = 16;
 
 /// Half of [`LANES`], for the remainder block of f32 kernels.
 const HALF: usize = LANES / 2;
 
 /// `n` rounded up to a multiple of [`LANES`].
-pub(crate) fn padded(n: usize) -> usize {
+pub fn padded(n: usize) -> usize {
     n.div_ceil(LANES) * LANES
 }
 
-/// Squared Euclidean distance `Σ (a_i − b_i)²`.
+/// Squared Euclidean distance `Σ (a_i − b_i)²` (`a` and `b` of equal length).
 #[inline]
-pub(crate) fn sq_l2(a: &[f32], b: &[f32]) -> f32 {
+#[must_use]
+pub fn sq_l2(a: &[f32], b: &[f32]) -> f32 {
     debug_assert_eq!(a.len(), b.len());
     let mut acc = [0.0f32; LANES];
     let ca = a.chunks_exact(LANES);
@@ -55,9 +59,10 @@ pub(crate) fn sq_l2(a: &[f32], b: &[f32]) -> f32 {
     acc.iter().sum::<f32>() + tail
 }
 
-/// Dot product `Σ a_i b_i`.
+/// Dot product `Σ a_i b_i` (`a` and `b` of equal length).
 #[inline]
-pub(crate) fn dot_f32(a: &[f32], b: &[f32]) -> f32 {
+#[must_use]
+pub fn dot_f32(a: &[f32], b: &[f32]) -> f32 {
     debug_assert_eq!(a.len(), b.len());
     let mut acc = [0.0f32; LANES];
     let ca = a.chunks_exact(LANES);
@@ -89,7 +94,7 @@ pub(crate) fn dot_f32(a: &[f32], b: &[f32]) -> f32 {
 /// Widening each bank row once and reusing it for a block of queries keeps the sign
 /// extension out of the inner loop.
 #[inline]
-pub(crate) fn dot_i16(a: &[i16], b: &[i16]) -> i32 {
+pub fn dot_i16(a: &[i16], b: &[i16]) -> i32 {
     debug_assert_eq!(a.len(), b.len());
     debug_assert_eq!(a.len() % LANES, 0);
     let mut acc = [0i32; LANES];
@@ -106,7 +111,7 @@ pub(crate) fn dot_i16(a: &[i16], b: &[i16]) -> i32 {
 /// small, fixed context LLVM turns [`dot_i16`]'s lane loop into `pmaddwd`, which it
 /// failed to do once the loop was inlined into the tiled scan (3× slower than f32).
 #[inline(never)]
-pub(crate) fn dots_i16(row: &[i16], queries: &[i16], out: &mut [i32]) {
+pub fn dots_i16(row: &[i16], queries: &[i16], out: &mut [i32]) {
     for (o, q) in out.iter_mut().zip(queries.chunks_exact(row.len())) {
         *o = dot_i16(q, row);
     }
@@ -116,7 +121,7 @@ pub(crate) fn dots_i16(row: &[i16], queries: &[i16], out: &mut [i32]) {
 /// unused slots `+inf`) if it beats the current k-th. Ties keep the earlier candidate
 /// first, so scanning in index order yields the lowest index among equals.
 #[inline]
-pub(crate) fn push_top_k(dist: &mut [f32], index: &mut [u32], d: f32, i: u32) {
+pub fn push_top_k(dist: &mut [f32], index: &mut [u32], d: f32, i: u32) {
     let k = dist.len();
     if d >= dist[k - 1] {
         return;

@@ -1,0 +1,47 @@
+//! ONNX bytes → tract plan: the one place the edge (and, through it, the trainer's bundle
+//! verification) turns a graph into something runnable. Stages follow tract's names:
+//! [`typed_from_onnx`] parses and types the graph with the static shapes it declares (so
+//! its input and output shapes can be checked against a manifest before any optimisation
+//! work), [`runnable`] optimises it and fixes the executor.
+//!
+//! Always holds: a plan is built once per bundle, never per frame; tract allocates its
+//! own intermediate tensors on every run, which is outside our control.
+
+use std::sync::Arc;
+
+use tract_linalg::multithread::Executor;
+use tract_onnx::prelude::*;
+
+/// An optimised, runnable tract plan; `Send + Sync`, each `run` creates its own state.
+pub type Plan = Arc<TypedRunnableModel>;
+
+/// Parses ONNX `bytes` and types the graph with the input shapes it declares.
+///
+/// # Errors
+/// tract's error when the bytes are not ONNX or an operator/shape cannot be typed.
+pub fn typed_from_onnx(bytes: &[u8]) -> TractResult<TypedModel> {
+    tract_onnx::onnx()
+        .model_for_read(&mut &*bytes)?
+        .into_typed()
+}
+
+/// Optimises `model` and makes it runnable on `executor` (a rayon pool via
+/// `Executor::MultiThread`, or `Executor::SingleThread`).
+///
+/// # Errors
+/// tract's error when optimisation fails.
+pub fn runnable(model: TypedModel, executor: Executor) -> TractResult<Plan> {
+    let options = RunOptions {
+        executor: Some(executor),
+        ..RunOptions::default()
+    };
+    model.into_optimized()?.into_runnable_with_options(&options)
+}
+
+/// The concrete shape of `fact`, or its `Debug` text when a dimension is symbolic.
+pub fn concrete_shape(fact: &TypedFact) -> Result<Vec<usize>, String> {
+    fact.shape
+        .as_concrete()
+        .map(<[usize]>::to_vec)
+        .ok_or_else(|| format!("{:?}", fact.shape))
+}

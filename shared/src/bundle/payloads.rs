@@ -1,0 +1,18 @@
+//! Payload names: the contract between what the trainer writes into a bundle and what
+//! the edge reads from it. Which payloads a bundle must hold depends on its
+//! [`super::ModelKind`]; a name not listed here is ignored by the edge.
+//!
+//! | model kind | payloads |
+//! |---|---|
+//! | `MemoryBank`, `PositionalBank`, `Gaussian` | [`FEATURES_ONNX`], [`BANK`] |
+//! | `Student` | defined with the student model |
+
+/// ONNX graph mapping the preprocessed input `[1, C, H, W]` (`C, H, W` =
+/// `manifest.input`) to patch features `[1, D, map_height, map_width]` (NCHW, f32;
+/// `map_height × map_width` = `manifest.score`'s map size).
+pub const FEATURES_ONNX: &str = "features.onnx";
+
+/// The memory-bank model scoring those patch features, in the bank codec's byte layout
+/// (`edge::bank::codec`): a global f32 or int8 bank (`MemoryBank`), per-location int8
+/// banks (`PositionalBank`) or per-location Gaussians (`Gaussian`), of dimension `D`.
+pub const BANK: &str = "bank";
