@@ -8,6 +8,7 @@
 //! - [`teacher`]: EfficientNet-Lite weights read from their PyTorch file.
 //! - [`onnx`]: a small ONNX graph writer (used for the teacher and later students).
 //! - [`features`]: the one patch-feature path every model uses.
+//! - [`rng`]: the one seeded PRNG core behind synthetic data and model fitting.
 //! - [`cli`]: argument structs and entry points of the `trainer` subcommands.
 
 pub mod bank;
@@ -16,5 +17,6 @@ pub mod data;
 pub mod features;
 pub mod metrics;
 pub mod onnx;
+pub mod rng;
 pub mod synth;
 pub mod teacher;

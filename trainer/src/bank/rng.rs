@@ -1,35 +1,22 @@
-//! The module's own seeded random numbers: SplitMix64 for seeding, xoshiro256** for the
-//! stream, Box–Muller for normals. Kept in-module so that a seed fixes the projection
-//! matrix, the coreset's start point and the Gaussian's dimension subset forever,
-//! whatever dependency versions do.
+//! The bank's seeded random numbers: f64 draws (Box–Muller for normals) on the crate's one
+//! PRNG core ([`crate::rng`]), so that a seed fixes the projection matrix, the coreset's
+//! start point and the Gaussian's dimension subset forever.
 
-/// One SplitMix64 step: advances `state`, returns a well-mixed 64-bit value.
-fn splitmix64(state: &mut u64) -> u64 {
-    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    let mut z = *state;
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
+use crate::rng::{splitmix64, Xoshiro256};
 
-/// A small reproducible xoshiro256** stream. The same seed gives the same numbers on every
-/// machine and build.
+/// A small reproducible xoshiro256** stream with f64 draws. The same seed gives the same
+/// numbers on every machine and build.
 #[derive(Debug, Clone)]
 pub struct SeededRng {
-    s: [u64; 4],
+    core: Xoshiro256,
 }
 
 impl SeededRng {
     /// A stream seeded from `seed` (any value, 0 included).
     pub fn new(seed: u64) -> Self {
-        let mut state = seed ^ 0x6A09_E667_F3BC_C908;
-        let s = [
-            splitmix64(&mut state),
-            splitmix64(&mut state),
-            splitmix64(&mut state),
-            splitmix64(&mut state),
-        ];
-        SeededRng { s }
+        SeededRng {
+            core: Xoshiro256::from_splitmix(seed ^ 0x6A09_E667_F3BC_C908),
+        }
     }
 
     /// A stream for sub-task `index` of `seed` (e.g. one grid location), independent of
@@ -42,15 +29,7 @@ impl SeededRng {
 
     /// Next 64 random bits.
     pub fn next_u64(&mut self) -> u64 {
-        let result = self.s[1].wrapping_mul(5).rotate_left(7).wrapping_mul(9);
-        let t = self.s[1] << 17;
-        self.s[2] ^= self.s[0];
-        self.s[3] ^= self.s[1];
-        self.s[1] ^= self.s[2];
-        self.s[0] ^= self.s[3];
-        self.s[2] ^= t;
-        self.s[3] = self.s[3].rotate_left(45);
-        result
+        self.core.next_u64()
     }
 
     /// Uniform in `[0, 1)`, 53-bit resolution.

@@ -1,57 +1,27 @@
-//! The generator's own random numbers: SplitMix64 for seeding and hashing, xoshiro256**
-//! for streams. Kept in-module so that generated datasets never change with dependency
-//! versions: the same seed gives the same pixels forever.
+//! The generator's random numbers: f32 draws on the crate's one PRNG core
+//! ([`crate::rng`]), so that generated datasets never change with dependency versions:
+//! the same seed gives the same pixels forever.
 
-/// One SplitMix64 step: advances `state` and returns a well-mixed 64-bit value.
-pub fn splitmix64(state: &mut u64) -> u64 {
-    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    let mut z = *state;
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
+pub use crate::rng::{hash, splitmix64};
+use crate::rng::Xoshiro256;
 
-/// Mixes a list of words into one hash (order matters).
-pub fn hash(words: &[u64]) -> u64 {
-    let mut state = 0x1234_5678_9ABC_DEF0u64;
-    let mut out = 0;
-    for &w in words {
-        state ^= w;
-        out = splitmix64(&mut state);
-    }
-    out
-}
-
-/// xoshiro256** stream.
+/// xoshiro256** stream with f32 draws (see [`crate::rng`]).
 #[derive(Debug, Clone)]
 pub struct Rng {
-    s: [u64; 4],
+    core: Xoshiro256,
 }
 
 impl Rng {
     /// A stream seeded from `words` (e.g. seed, split, image index, purpose).
     pub fn new(words: &[u64]) -> Self {
-        let mut state = hash(words);
-        let s = [
-            splitmix64(&mut state),
-            splitmix64(&mut state),
-            splitmix64(&mut state),
-            splitmix64(&mut state),
-        ];
-        Rng { s }
+        Rng {
+            core: Xoshiro256::from_splitmix(hash(words)),
+        }
     }
 
     /// Next 64 random bits.
     pub fn next_u64(&mut self) -> u64 {
-        let result = self.s[1].wrapping_mul(5).rotate_left(7).wrapping_mul(9);
-        let t = self.s[1] << 17;
-        self.s[2] ^= self.s[0];
-        self.s[3] ^= self.s[1];
-        self.s[1] ^= self.s[2];
-        self.s[0] ^= self.s[3];
-        self.s[2] ^= t;
-        self.s[3] = self.s[3].rotate_left(45);
-        result
+        self.core.next_u64()
     }
 
     /// Uniform in [0, 1).
