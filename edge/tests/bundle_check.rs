@@ -1,76 +1,19 @@
 //! The device refuses bundles it cannot use, with a message naming the file and field,
 //! and accepts a well-formed one.
 
-use std::error::Error as _;
-use std::path::PathBuf;
+mod common;
 
+use common::{bundle, error_chain, manifest, scratch_dir};
 use edge::bundle_check::{load_bundle, LoadError, Summary};
-use shared::bundle::{Bundle, InputSpec, Manifest, ModelKind, Payload, Preprocess, Provenance};
-use shared::score::{ImageScore, ScoreConfig, ScoreStats, Thresholds};
-
-fn scratch_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("edge-bundle-check-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("create scratch dir");
-    dir
-}
+use shared::bundle::{Bundle, Manifest, ModelKind};
+use shared::score::ImageScore;
 
 fn valid_bundle() -> Bundle {
-    Bundle {
-        manifest: Manifest {
-            model: ModelKind::MemoryBank,
-            input: InputSpec {
-                width: 256,
-                height: 256,
-                channels: 3,
-            },
-            preprocess: Preprocess {
-                roi: None,
-                mean: [127.0; 3],
-                std: [128.0; 3],
-            },
-            score: ScoreConfig {
-                smoothing_sigma: 4.0,
-                image_score: ImageScore::Max,
-                map_width: 32,
-                map_height: 32,
-            },
-            thresholds: Thresholds {
-                image: 2.5,
-                pixel: 2.0,
-            },
-            score_stats: ScoreStats {
-                min: 1.0,
-                max: 2.4,
-                mean: 1.7,
-                std: 0.3,
-                count: 20,
-            },
-            provenance: Provenance {
-                dataset_fingerprint: "ab".repeat(32),
-                trainer_version: "0.1.0".into(),
-                created_unix_s: 1_790_000_000,
-                parent_bundle_sha256: None,
-                metrics: vec![],
-            },
-            extra: vec![],
-        },
-        payloads: vec![Payload {
-            name: "features.onnx".into(),
-            bytes: vec![1, 2, 3],
-        }],
-    }
+    bundle(manifest(ModelKind::MemoryBank), vec![1, 2, 3], vec![4, 5])
 }
 
 fn message(err: &LoadError) -> String {
-    let mut text = err.to_string();
-    let mut source = err.source();
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
+    error_chain(err)
 }
 
 #[test]
@@ -83,6 +26,7 @@ fn accepts_a_valid_bundle_and_summarises_it() {
     let summary = Summary(&loaded).to_string();
     assert!(summary.contains("MemoryBank"), "{summary}");
     assert!(summary.contains("features.onnx (3 bytes)"), "{summary}");
+    assert!(summary.contains("bank (2 bytes)"), "{summary}");
 }
 
 #[test]

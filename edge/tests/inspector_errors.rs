@@ -3,24 +3,14 @@
 
 mod common;
 
-use std::error::Error as _;
-
 use common::*;
 use edge::bank::BankModel;
 use edge::inspector::{Inspector, InspectorError, REWEIGHT_NEIGHBOURS_KEY};
 use edge::preprocess::PreprocessError;
 use shared::bundle::{Bundle, ModelKind, Roi, BANK, FEATURES_ONNX};
 
-/// The error and its whole source chain, as `edge` prints it.
 fn message(err: &InspectorError) -> String {
-    let mut text = err.to_string();
-    let mut source = err.source();
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
+    error_chain(err)
 }
 
 fn good() -> Bundle {

@@ -3,31 +3,13 @@
 //! meets (missing train/good, corrupt image, mask size mismatch), plus inspection counts
 //! and the fingerprint.
 
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+mod common;
 
+use std::path::Path;
+
+use common::TempDir;
 use image::{GrayImage, ImageBuffer, ImageFormat, Luma, Rgb, RgbImage, RgbaImage};
 use trainer::data::{self, DataError, Layout};
-
-/// A fresh folder under the system temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> Self {
-        static COUNTER: AtomicUsize = AtomicUsize::new(0);
-        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let path = std::env::temp_dir().join(format!("trainer-{tag}-{}-{n}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&path);
-        std::fs::create_dir_all(&path).unwrap();
-        TempDir(path)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 fn rgb(path: &Path, w: u32, h: u32, format: ImageFormat) {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -83,7 +65,7 @@ fn mvtec_fixture(root: &Path) {
 
 #[test]
 fn loads_mvtec_layout_with_mixed_formats_and_sizes() {
-    let dir = TempDir::new("mvtec");
+    let dir = TempDir::create("mvtec");
     mvtec_fixture(&dir.0);
     let ds = data::load(&dir.0).unwrap();
     assert_eq!(ds.layout, Layout::MvtecAd);
@@ -141,7 +123,7 @@ fn loads_mvtec_layout_with_mixed_formats_and_sizes() {
 
 #[test]
 fn inspection_counts_sizes_colours_and_masks() {
-    let dir = TempDir::new("inspect");
+    let dir = TempDir::create("inspect");
     mvtec_fixture(&dir.0);
     let ins = data::inspect(&dir.0).unwrap();
     assert_eq!(
@@ -188,7 +170,7 @@ fn inspection_counts_sizes_colours_and_masks() {
 
 #[test]
 fn missing_train_good_says_what_was_expected_and_found() {
-    let dir = TempDir::new("notrain");
+    let dir = TempDir::create("notrain");
     rgb(&dir.0.join("test/good/000.png"), 8, 8, ImageFormat::Png);
     let err = data::load_mvtec(&dir.0).unwrap_err();
     assert!(matches!(err, DataError::MissingTrainGood { .. }));
@@ -207,7 +189,7 @@ fn missing_train_good_says_what_was_expected_and_found() {
         "{msg}"
     );
 
-    let empty = TempDir::new("empty");
+    let empty = TempDir::create("empty");
     let msg = data::load(&empty.0).unwrap_err().to_string();
     assert!(
         msg.contains("no images found")
@@ -219,7 +201,7 @@ fn missing_train_good_says_what_was_expected_and_found() {
 
 #[test]
 fn corrupt_image_is_named_in_the_error() {
-    let dir = TempDir::new("corrupt");
+    let dir = TempDir::create("corrupt");
     rgb(&dir.0.join("train/good/000.png"), 8, 8, ImageFormat::Png);
     std::fs::write(dir.0.join("train/good/001.png"), b"\x89PNG\r\n\x1a\nbroken").unwrap();
     let ds = data::load(&dir.0).unwrap();
@@ -237,7 +219,7 @@ fn corrupt_image_is_named_in_the_error() {
 
 #[test]
 fn mask_size_mismatch_names_both_files_and_sizes() {
-    let dir = TempDir::new("masksize");
+    let dir = TempDir::create("masksize");
     rgb(&dir.0.join("train/good/000.png"), 8, 8, ImageFormat::Png);
     rgb(&dir.0.join("test/crack/007.png"), 16, 12, ImageFormat::Png);
     mask(&dir.0.join("ground_truth/crack/007_mask.png"), 12, 16, 2, 2);
@@ -262,7 +244,7 @@ fn mask_size_mismatch_names_both_files_and_sizes() {
 
 #[test]
 fn plain_folder_is_searched_recursively_in_order() {
-    let dir = TempDir::new("folder");
+    let dir = TempDir::create("folder");
     rgb(&dir.0.join("b.png"), 8, 8, ImageFormat::Png);
     rgb(&dir.0.join("a/z.jpg"), 8, 6, ImageFormat::Jpeg);
     grey(&dir.0.join("a/y.PNG"), 8, 8);
@@ -283,8 +265,8 @@ fn plain_folder_is_searched_recursively_in_order() {
 
 #[test]
 fn fingerprint_follows_content_and_names_not_location() {
-    let a = TempDir::new("fp-a");
-    let b = TempDir::new("fp-b");
+    let a = TempDir::create("fp-a");
+    let b = TempDir::create("fp-b");
     mvtec_fixture(&a.0);
     mvtec_fixture(&b.0);
     let fa = data::fingerprint(&data::load(&a.0).unwrap()).unwrap();

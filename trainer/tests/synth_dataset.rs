@@ -2,31 +2,14 @@
 //! for another seed, masks exactly for defect images and of their image's size, a layout
 //! that `trainer::data` loads, and no writing into a non-empty folder without `force`.
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+mod common;
 
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use common::TempDir;
 use trainer::data;
 use trainer::synth::{generate, DefectKind, Scene, SynthConfig, SynthError, TextureKind};
-
-/// A fresh, not yet existing path under the system temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> Self {
-        static COUNTER: AtomicUsize = AtomicUsize::new(0);
-        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let path = std::env::temp_dir().join(format!("trainer-{tag}-{}-{n}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&path);
-        TempDir(path)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 fn small(seed: u64, scene: Scene) -> SynthConfig {
     SynthConfig {

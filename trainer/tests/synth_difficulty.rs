@@ -2,29 +2,12 @@
 //! AUROC 0.5 and a per-pixel Gaussian detector (mean and std of the good training images
 //! per pixel) scores below 1.0, on both scenes.
 
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
+mod common;
 
+
+use common::TempDir;
 use trainer::data;
 use trainer::synth::{generate, Scene, SynthConfig, TextureKind};
-
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> Self {
-        static COUNTER: AtomicUsize = AtomicUsize::new(0);
-        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let path = std::env::temp_dir().join(format!("trainer-{tag}-{}-{n}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&path);
-        TempDir(path)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 /// Image AUROC by pair counting (ties count half); labels true = anomalous.
 fn auroc(scores: &[f64], labels: &[bool]) -> f64 {

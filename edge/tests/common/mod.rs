@@ -301,3 +301,23 @@ pub fn gaussian() -> GaussianModel {
     GaussianModel::from_factors(grid(), (0..DIM as u32).collect(), means, factors)
         .expect("gaussian")
 }
+
+/// The error and its whole source chain, as `edge` prints it (`{:#}`).
+pub fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
+
+/// A fresh, empty folder under the system temp dir for test `name`.
+pub fn scratch_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("edge-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create scratch dir");
+    dir
+}
