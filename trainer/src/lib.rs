@@ -5,6 +5,7 @@
 //! - [`data`]: MVTec-layout and plain-folder datasets, image and mask loading, inspection.
 //! - [`synth`]: deterministic synthetic anomaly datasets (textures, parts, defects, masks).
 //! - [`metrics`]: image/pixel AUROC, AUPRO, pixel AUPR, F1-max.
+//! - [`report`]: evaluation report: figures, worst cases, JSON + Markdown, overlay PNGs.
 //! - [`teacher`]: EfficientNet-Lite weights read from their PyTorch file.
 //! - [`onnx`]: a small ONNX graph writer (used for the teacher and later students).
 //! - [`features`]: the one patch-feature path every model uses.
@@ -17,6 +18,7 @@ pub mod data;
 pub mod features;
 pub mod metrics;
 pub mod onnx;
+pub mod report;
 pub mod rng;
 pub mod synth;
 pub mod teacher;
