@@ -9,15 +9,15 @@
 //!    edge's own `Inspector` over it (feature graph + bank + manifest);
 //! 5. set the image threshold at the highest score of held-out good images (no defect
 //!    image is used), write the bundle, open it from the file as the device does, score
-//!    every test image through the inspector and report image
-//!    AUROC, pixel AUROC, AUPRO, F1-max, catch rate, false rejects and latency
-//!    ([`crate::metrics`]).
+//!    every test image through the inspector and write the evaluation report
+//!    ([`crate::report`]: image/pixel AUROC, AUPRO, AUPR, F1-max, catch rate, false
+//!    rejects, latency, worst-case overlays) to `<out>/report`.
 //!
 //! Steps 4–5 are a preview of the memory-bank model: proper calibration (quantile target,
-//! synthetic anomalies), the report files and the parity check arrive with `trainer fit` /
-//! `trainer eval`.
+//! synthetic anomalies), the parity check and the real-data targets arrive with
+//! `trainer fit` / `trainer eval`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::Context as _;
@@ -27,12 +27,13 @@ use shared::bundle::{
 };
 use shared::score::{ImageScore, ScoreConfig, ScoreStats, Thresholds};
 
-use crate::bank::{greedy_coreset, BankModel, CoresetConfig, F32Bank, Int8Bank};
+use crate::bank::{greedy_coreset, BankModel, CoresetConfig, F32Bank, Int8Bank, NearestNeighbours};
 use crate::data::{self, Dataset, Sample};
 use crate::features::preprocess::{teacher_input, TEACHER_NORMALISATION};
-use crate::features::{FeatureError, FeatureExtractor, PatchFeatures};
-use crate::metrics::{self, ImageSize};
+use crate::features::{FeatureError, FeatureExtractor, PatchFeatures, DEFAULT_LAYERS};
+use crate::report::{self, EvalRun, ImageRecord, Report};
 use crate::synth::{self, SynthConfig};
+use crate::teacher::{trunk_macs, TeacherWeights};
 
 /// Teacher input side used by the demo (the default of every later model).
 const INPUT_SIZE: u32 = 256;
@@ -144,8 +145,25 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let mut inspector = Inspector::open(&bundle_path, threads)
         .with_context(|| format!("opening {} with the edge inspector", bundle_path.display()))?;
     let test = score_all(&mut inspector, &dataset.test)?;
-    let report = Report::new(&dataset.test, &test, calibrated.manifest.thresholds.image)?;
-    println!("{report}");
+    let gmac = gmac_per_frame(&weights, &bank, map_w * map_h)?;
+    let run = eval_run(
+        &dataset.test,
+        test,
+        &calibrated,
+        bundle_bytes,
+        gmac,
+        &dataset,
+    )?;
+    let report = report::evaluate(&run)?;
+    let report_dir = args.out.join("report");
+    let written = report::write_report(&run, &report, &report_dir)?;
+    println!("{}", Headline(&report));
+    println!(
+        "report        {}, {} and {} overlay(s) of the worst cases",
+        written.json.display(),
+        written.markdown.display(),
+        written.overlays.len()
+    );
     Ok(())
 }
 
@@ -212,6 +230,7 @@ fn manifest(dataset: &Dataset, (map_w, map_h): (usize, usize)) -> anyhow::Result
 /// One scored image: raw image score, heat map at input resolution, inspection latency.
 struct Scored {
     score: f32,
+    normalised: f32,
     heatmap: Vec<f32>,
     total_ms: f64,
 }
@@ -228,6 +247,7 @@ fn score_all(inspector: &mut Inspector, samples: &[Sample]) -> anyhow::Result<Ve
                 .with_context(|| format!("inspecting {}", sample.path.display()))?;
             Ok(Scored {
                 score: inspection.raw_score,
+                normalised: inspection.normalised,
                 total_ms: inspection.timings.total_us as f64 / 1e3,
                 heatmap,
             })
@@ -264,94 +284,109 @@ fn calibrate(bundle: &Bundle, held: &[Scored]) -> anyhow::Result<Bundle> {
     Ok(calibrated)
 }
 
-/// Figures of the test set at the calibrated threshold.
-struct Report {
-    image_auroc: f64,
-    pixel_auroc: f64,
-    aupro: f64,
-    f1_max: metrics::F1Max,
-    threshold: f32,
-    caught: usize,
-    defective: usize,
-    false_rejects: usize,
-    good: usize,
-    latency_ms_p50: f64,
-    latency_ms_p95: f64,
+/// Feature-graph plus bank-search work per frame, in GMAC.
+fn gmac_per_frame(
+    weights: &TeacherWeights,
+    bank: &BankModel,
+    patches: usize,
+) -> anyhow::Result<f64> {
+    let last_stage = DEFAULT_LAYERS
+        .iter()
+        .map(|l| weights.arch.resolve_layer(l))
+        .collect::<Result<Vec<_>, _>>()?
+        .into_iter()
+        .max()
+        .unwrap_or(0);
+    let trunk = trunk_macs(&weights.arch, INPUT_SIZE as usize, last_stage);
+    let search = match bank {
+        BankModel::Int8(b) => b.macs_per_query() * patches as u64,
+        BankModel::F32(b) => b.macs_per_query() * patches as u64,
+        BankModel::Position(b) => b.macs_per_frame(),
+        BankModel::Gaussian(b) => b.macs_per_frame(),
+    };
+    Ok((trunk.dense + trunk.depthwise + search) as f64 / 1e9)
 }
 
-impl Report {
-    fn new(samples: &[Sample], scored: &[Scored], threshold: f32) -> anyhow::Result<Self> {
-        let labels: Vec<bool> = samples.iter().map(Sample::is_anomalous).collect();
-        let scores: Vec<f32> = scored.iter().map(|s| s.score).collect();
-        let mut masks = Vec::with_capacity(samples.len());
-        let mut sizes = Vec::with_capacity(samples.len());
-        for (sample, s) in samples.iter().zip(scored) {
-            let size = image_size(&sample.path)?;
+/// The evaluation run of the test set: one record per image, heat maps at the network
+/// input size (the synthetic images have that size, so masks need no resizing).
+fn eval_run(
+    samples: &[Sample],
+    scored: Vec<Scored>,
+    bundle: &Bundle,
+    bundle_bytes: u64,
+    gmac_per_frame: f64,
+    dataset: &Dataset,
+) -> anyhow::Result<EvalRun> {
+    let (width, height) = (bundle.manifest.input.width, bundle.manifest.input.height);
+    let images = samples
+        .iter()
+        .zip(scored)
+        .map(|(sample, s)| {
+            let size = image::image_dimensions(&sample.path)
+                .with_context(|| format!("reading the size of {}", sample.path.display()))?;
             anyhow::ensure!(
-                (size.0 * size.1) as usize == s.heatmap.len(),
-                "{} is {}×{}: the demo compares heat maps at the network input size",
+                size == (width, height),
+                "{} is {}×{}: the demo compares heat maps at the network input size {width}×{height}",
                 sample.path.display(),
                 size.0,
                 size.1
             );
-            masks.push(
-                data::load_mask(sample, size)?.unwrap_or_else(|| vec![false; s.heatmap.len()]),
-            );
-            sizes.push(ImageSize::new(size.0 as usize, size.1 as usize));
-        }
-        let maps: Vec<&[f32]> = scored.iter().map(|s| s.heatmap.as_slice()).collect();
-        let mask_refs: Vec<&[bool]> = masks.iter().map(Vec::as_slice).collect();
-        let mut latencies: Vec<f64> = scored.iter().map(|s| s.total_ms).collect();
-        latencies.sort_by(f64::total_cmp);
-        let pick = |q: f64| latencies[((latencies.len() - 1) as f64 * q).round() as usize];
-        let rejected = |s: &Scored| s.score >= threshold;
-        Ok(Report {
-            image_auroc: metrics::roc_auc(&scores, &labels)?,
-            pixel_auroc: metrics::pixel_auroc(&maps, &mask_refs)?,
-            aupro: metrics::aupro(&maps, &mask_refs, &sizes, metrics::DEFAULT_FPR_LIMIT)?,
-            f1_max: metrics::f1_max(&scores, &labels)?,
-            threshold,
-            caught: scored
-                .iter()
-                .zip(&labels)
-                .filter(|(s, &l)| l && rejected(s))
-                .count(),
-            defective: labels.iter().filter(|&&l| l).count(),
-            false_rejects: scored
-                .iter()
-                .zip(&labels)
-                .filter(|(s, &l)| !l && rejected(s))
-                .count(),
-            good: labels.iter().filter(|&&l| !l).count(),
-            latency_ms_p50: pick(0.5),
-            latency_ms_p95: pick(0.95),
+            Ok(ImageRecord {
+                path: sample.path.clone(),
+                defect: sample.defect.clone(),
+                anomalous: sample.is_anomalous(),
+                score: s.score,
+                normalised: s.normalised,
+                heatmap: s.heatmap,
+                width,
+                height,
+                mask: data::load_mask(sample, size)?,
+                latency_ms: s.total_ms,
+            })
         })
-    }
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let manifest = &bundle.manifest;
+    Ok(EvalRun {
+        model: format!("{:?}", manifest.model),
+        dataset: dataset.name.clone(),
+        dataset_fingerprint: manifest.provenance.dataset_fingerprint.clone(),
+        bundle_bytes,
+        gmac_per_frame,
+        threshold: manifest.thresholds.image,
+        pixel_threshold: manifest.thresholds.pixel,
+        images,
+    })
 }
 
-impl std::fmt::Display for Report {
+/// The headline figures of a report, as the demo prints them.
+struct Headline<'a>(&'a Report);
+
+impl std::fmt::Display for Headline<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        writeln!(f, "image AUROC   {:.4}", self.image_auroc)?;
-        writeln!(f, "pixel AUROC   {:.4}", self.pixel_auroc)?;
-        writeln!(f, "AUPRO@0.3     {:.4}", self.aupro)?;
+        let r = self.0;
+        let figure = |v: Option<f64>| v.map_or_else(|| "n/a".to_string(), |v| format!("{v:.4}"));
+        writeln!(f, "image AUROC   {}", figure(r.image_auroc))?;
+        writeln!(f, "pixel AUROC   {}", figure(r.pixel_auroc))?;
+        writeln!(f, "AUPRO@{}     {}", r.aupro_fpr_limit, figure(r.aupro))?;
+        writeln!(f, "pixel AUPR    {}", figure(r.pixel_aupr))?;
         writeln!(
             f,
-            "F1-max        {:.4} at score {:.4} (precision {:.3}, recall {:.3})",
-            self.f1_max.f1, self.f1_max.threshold, self.f1_max.precision, self.f1_max.recall
+            "F1-max        {} at score {}",
+            figure(r.f1_max),
+            r.f1_max_threshold
+                .map_or_else(|| "n/a".to_string(), |t| format!("{t:.4}"))
         )?;
+        let c = &r.confusion;
         writeln!(
             f,
             "threshold     {:.4}: caught {}/{} defective, {}/{} good rejected",
-            self.threshold, self.caught, self.defective, self.false_rejects, self.good
+            r.threshold, c.caught, c.defective, c.false_rejects, c.good
         )?;
         write!(
             f,
-            "latency       frame → score p50 {:.1} ms, p95 {:.1} ms (edge inspector)",
-            self.latency_ms_p50, self.latency_ms_p95
+            "latency       frame → score p50 {:.1} ms, p95 {:.1} ms (edge inspector); \
+             {:.2} GMAC/frame",
+            r.latency_ms_p50, r.latency_ms_p95, r.gmac_per_frame
         )
     }
-}
-
-fn image_size(path: &Path) -> anyhow::Result<(u32, u32)> {
-    image::image_dimensions(path).with_context(|| format!("reading the size of {}", path.display()))
 }
