@@ -10,9 +10,11 @@
 //! - [`onnx`]: a small ONNX graph writer (used for the teacher and later students).
 //! - [`features`]: the one patch-feature path every model uses.
 //! - [`rng`]: the one seeded PRNG core behind synthetic data and model fitting.
+//! - [`calibrate`]: thresholds from held-out good images and synthetic anomalies.
 //! - [`cli`]: argument structs and entry points of the `trainer` subcommands.
 
 pub mod bank;
+pub mod calibrate;
 pub mod cli;
 pub mod data;
 pub mod features;
