@@ -15,7 +15,7 @@
 
 pub mod defect;
 mod generate;
-mod noise;
+pub(crate) mod noise;
 pub mod render;
 pub mod rng;
 pub mod scene;

@@ -5,7 +5,7 @@ use std::f32::consts::PI;
 
 use image::RgbImage;
 
-use super::noise::fbm;
+use crate::synth::noise::fbm;
 use super::{paint, to_byte};
 use crate::synth::rng::Rng;
 use crate::synth::scene::{Material, View, DESIGN};

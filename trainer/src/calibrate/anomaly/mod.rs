@@ -17,7 +17,6 @@
 
 mod cutpaste;
 mod draem;
-mod noise;
 mod scratch;
 
 use image::RgbImage;
