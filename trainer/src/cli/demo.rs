@@ -7,15 +7,16 @@
 //!    EfficientNet-Lite0 teacher ([`crate::features`]);
 //! 4. fit a 10 % coreset memory bank, int8-quantised ([`crate::bank`]), and build the
 //!    edge's own `Inspector` over it (feature graph + bank + manifest);
-//! 5. set the image threshold at the highest score of held-out good images (no defect
-//!    image is used), write the bundle, open it from the file as the device does, score
+//! 5. calibrate on held-out good images and synthetic anomalies made from them
+//!    ([`crate::calibrate`]: image threshold for a target false-reject rate, estimated
+//!    catch rate, pixel threshold; no defect image is used), write the bundle, open it
+//!    from the file as the device does, score
 //!    every test image through the inspector and write the evaluation report
 //!    ([`crate::report`]: image/pixel AUROC, AUPRO, AUPR, F1-max, catch rate, false
 //!    rejects, latency, worst-case overlays) to `<out>/report`.
 //!
-//! Steps 4–5 are a preview of the memory-bank model: proper calibration (quantile target,
-//! synthetic anomalies), the parity check and the real-data targets arrive with
-//! `trainer fit` / `trainer eval`.
+//! Steps 4–5 are a preview of the memory-bank model: the parity check, the model choices
+//! and the real-data targets arrive with `trainer fit` / `trainer eval`.
 
 use std::path::PathBuf;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
@@ -28,6 +29,7 @@ use shared::bundle::{
 use shared::score::{ImageScore, ScoreConfig, ScoreStats, Thresholds};
 
 use crate::bank::{greedy_coreset, BankModel, CoresetConfig, F32Bank, Int8Bank, NearestNeighbours};
+use crate::calibrate::{calibrate, CalibrationConfig};
 use crate::data::{self, Dataset, Sample};
 use crate::features::preprocess::{teacher_input, TEACHER_NORMALISATION};
 use crate::features::{FeatureError, FeatureExtractor, PatchFeatures, DEFAULT_LAYERS};
@@ -127,9 +129,33 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         Inspector::new(&bundle, threads).context("building the edge inspector for the bundle")?;
     println!("bank          {}", inspector.describe_bank());
 
-    println!("== 5. threshold from held-out good images, bundle, then the test set");
-    let held = score_all(&mut inspector, holdout)?;
-    let calibrated = calibrate(&bundle, &held)?;
+    println!("== 5. calibration on held-out good images + synthetic anomalies, bundle, test set");
+    let held_images = holdout
+        .iter()
+        .map(|s| data::load_rgb(&s.path))
+        .collect::<Result<Vec<_>, _>>()?;
+    let (width, height) = inspector.heatmap_size();
+    let calibration = calibrate(&held_images, &CalibrationConfig::default(), |image| {
+        let mut heatmap = vec![0.0; width as usize * height as usize];
+        let inspection = inspector.inspect_with_heatmap(image, &mut heatmap)?;
+        Ok::<_, edge::inspector::InspectorError>((inspection.raw_score, heatmap))
+    })
+    .context("calibrating on the held-out good images")?;
+    println!("{calibration}");
+    let mut calibrated = bundle.clone();
+    calibrated.manifest.thresholds = calibration.thresholds();
+    calibrated.manifest.score_stats = calibration.score_stats;
+    let metrics = &mut calibrated.manifest.provenance.metrics;
+    metrics.push(Metric {
+        name: "holdout_false_reject_rate".into(),
+        value: calibration.false_reject_rate as f32,
+    });
+    if let Some(catch) = &calibration.catch {
+        metrics.push(Metric {
+            name: "synthetic_catch_rate".into(),
+            value: catch.rate as f32,
+        });
+    }
     calibrated
         .write_to(&bundle_path)
         .with_context(|| format!("writing {}", bundle_path.display()))?;
@@ -137,9 +163,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .with_context(|| format!("reading the size of {}", bundle_path.display()))?
         .len();
     println!(
-        "bundle        {} ({bundle_bytes} bytes, threshold from {} held-out good images)",
-        bundle_path.display(),
-        held.len()
+        "bundle        {} ({bundle_bytes} bytes)",
+        bundle_path.display()
     );
     // The test set is scored from the file, exactly as the device would load it.
     let mut inspector = Inspector::open(&bundle_path, threads)
@@ -253,35 +278,6 @@ fn score_all(inspector: &mut Inspector, samples: &[Sample]) -> anyhow::Result<Ve
             })
         })
         .collect()
-}
-
-/// Sets the image threshold at the highest held-out good score (no false reject on the
-/// held-out images) and the pixel threshold at the highest held-out good heat-map value.
-fn calibrate(bundle: &Bundle, held: &[Scored]) -> anyhow::Result<Bundle> {
-    let scores: Vec<f32> = held.iter().map(|s| s.score).collect();
-    let n = scores.len() as f32;
-    let mean = scores.iter().sum::<f32>() / n;
-    let std = (scores.iter().map(|s| (s - mean).powi(2)).sum::<f32>() / n).sqrt();
-    let max = scores.iter().copied().fold(f32::MIN, f32::max);
-    let pixel = held
-        .iter()
-        .flat_map(|s| s.heatmap.iter().copied())
-        .fold(f32::MIN, f32::max);
-    let mut calibrated = bundle.clone();
-    let manifest = &mut calibrated.manifest;
-    manifest.thresholds = Thresholds { image: max, pixel };
-    manifest.score_stats = ScoreStats {
-        min: scores.iter().copied().fold(f32::MAX, f32::min),
-        max,
-        mean,
-        std,
-        count: scores.len() as u32,
-    };
-    manifest.provenance.metrics.push(Metric {
-        name: "holdout_good_images".into(),
-        value: n,
-    });
-    Ok(calibrated)
 }
 
 /// Feature-graph plus bank-search work per frame, in GMAC.
