@@ -4,7 +4,6 @@
 
 mod common;
 
-
 use common::TempDir;
 use trainer::data;
 use trainer::synth::{generate, Scene, SynthConfig, TextureKind};

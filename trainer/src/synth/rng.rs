@@ -2,8 +2,8 @@
 //! ([`crate::rng`]), so that generated datasets never change with dependency versions:
 //! the same seed gives the same pixels forever.
 
-pub use crate::rng::{hash, splitmix64};
 use crate::rng::Xoshiro256;
+pub use crate::rng::{hash, splitmix64};
 
 /// xoshiro256** stream with f32 draws (see [`crate::rng`]).
 #[derive(Debug, Clone)]

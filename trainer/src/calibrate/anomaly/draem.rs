@@ -5,8 +5,8 @@ use std::f32::consts::PI;
 
 use image::RgbImage;
 
-use crate::synth::noise::fbm;
 use super::{paint, to_byte};
+use crate::synth::noise::fbm;
 use crate::synth::rng::Rng;
 use crate::synth::scene::{Material, View, DESIGN};
 use crate::synth::{Scene, TextureKind};
