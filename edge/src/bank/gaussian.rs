@@ -156,12 +156,7 @@ impl GaussianModel {
     /// Grid mismatch, non-finite features, a wrong buffer length.
     pub fn score_map_into(&self, patches: &[f32], out: &mut [f32]) -> Result<(), BankError> {
         self.grid.check_one_image(patches)?;
-        if out.len() != self.grid.cells() {
-            return Err(BankError::OutputLength {
-                expected: self.grid.cells(),
-                got: out.len(),
-            });
-        }
+        self.grid.check_map_output(out)?;
         out.par_iter_mut()
             .zip(patches.par_chunks_exact(self.grid.dim))
             .enumerate()

@@ -149,12 +149,7 @@ impl PositionBank {
     /// Grid mismatch, non-finite features, a wrong buffer length.
     pub fn score_map_into(&self, patches: &[f32], out: &mut [f32]) -> Result<(), BankError> {
         self.grid.check_one_image(patches)?;
-        if out.len() != self.grid.cells() {
-            return Err(BankError::OutputLength {
-                expected: self.grid.cells(),
-                got: out.len(),
-            });
-        }
+        self.grid.check_map_output(out)?;
         let dim = self.grid.dim;
         let kc = 1 + RERANK_EXTRA;
         out.par_iter_mut()

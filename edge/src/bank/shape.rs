@@ -55,6 +55,17 @@ impl GridShape {
         Ok(())
     }
 
+    /// Checks `out` holds exactly one score per grid cell (`height × width`).
+    pub fn check_map_output(&self, out: &[f32]) -> Result<(), BankError> {
+        if out.len() != self.cells() {
+            return Err(BankError::OutputLength {
+                expected: self.cells(),
+                got: out.len(),
+            });
+        }
+        Ok(())
+    }
+
     /// The error for data of `got` shape (or length) given to a model of shape `self`.
     pub fn mismatch(&self, got: GridShape, len: usize) -> BankError {
         BankError::GridMismatch {

@@ -21,7 +21,7 @@ use tract_onnx::prelude::*;
 use crate::features::{feature_graph, DEFAULT_LAYERS};
 use crate::onnx::profile::{latencies, percentile_ms, profile_by_op};
 use crate::onnx::{runnable_from_bytes_with, Plan};
-use crate::teacher::trunk_macs;
+use crate::teacher::feature_trunk_macs;
 
 /// Arguments of `trainer bench-teacher`.
 #[derive(Debug, clap::Args)]
@@ -125,14 +125,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .filter(|(op, _)| op == "DepthWiseConv")
         .map(|(_, d)| *d)
         .sum();
-    let last_stage = DEFAULT_LAYERS
-        .iter()
-        .map(|l| weights.arch.resolve_layer(l))
-        .collect::<Result<Vec<_>, _>>()?
-        .into_iter()
-        .max()
-        .unwrap_or(0);
-    let macs = trunk_macs(&weights.arch, size, last_stage);
+    let macs = feature_trunk_macs(&weights.arch, size, &DEFAULT_LAYERS)?;
     let per_run = |d: Duration| d.as_secs_f64() / args.iters as f64;
     let pct = |d: Duration| 100.0 * d.as_secs_f64() / total.as_secs_f64();
     println!(

@@ -35,7 +35,7 @@ use crate::features::preprocess::{teacher_input, TEACHER_NORMALISATION};
 use crate::features::{FeatureError, FeatureExtractor, PatchFeatures, DEFAULT_LAYERS};
 use crate::report::{self, EvalRun, ImageRecord, Report};
 use crate::synth::{self, SynthConfig};
-use crate::teacher::{trunk_macs, TeacherWeights};
+use crate::teacher::{feature_trunk_macs, TeacherWeights};
 
 /// Teacher input side used by the demo (the default of every later model).
 const INPUT_SIZE: u32 = 256;
@@ -286,14 +286,7 @@ fn gmac_per_frame(
     bank: &BankModel,
     patches: usize,
 ) -> anyhow::Result<f64> {
-    let last_stage = DEFAULT_LAYERS
-        .iter()
-        .map(|l| weights.arch.resolve_layer(l))
-        .collect::<Result<Vec<_>, _>>()?
-        .into_iter()
-        .max()
-        .unwrap_or(0);
-    let trunk = trunk_macs(&weights.arch, INPUT_SIZE as usize, last_stage);
+    let trunk = feature_trunk_macs(&weights.arch, INPUT_SIZE as usize, &DEFAULT_LAYERS)?;
     let search = match bank {
         BankModel::Int8(b) => b.macs_per_query() * patches as u64,
         BankModel::F32(b) => b.macs_per_query() * patches as u64,

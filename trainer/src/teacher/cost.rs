@@ -2,6 +2,7 @@
 //! measured times into throughput.
 
 use super::arch::{Arch, STEM_STRIDE};
+use super::error::TeacherError;
 use super::padding::same_padding;
 
 /// MACs of one forward pass.
@@ -29,6 +30,23 @@ pub fn trunk_macs(arch: &Arch, size: usize, last_stage: usize) -> TrunkMacs {
         m.dense += (h * h * b.hidden_channels * b.out_channels) as u64;
     }
     m
+}
+
+/// MACs of the trunk a feature graph over `layers` (e.g. `["stride8", "stride16"]`) runs:
+/// stem + blocks up to the deepest of those layers, at `size`×`size`.
+///
+/// # Errors
+/// A layer name the architecture does not know.
+pub fn feature_trunk_macs(
+    arch: &Arch,
+    size: usize,
+    layers: &[&str],
+) -> Result<TrunkMacs, TeacherError> {
+    let mut last_stage = 0;
+    for layer in layers {
+        last_stage = last_stage.max(arch.resolve_layer(layer)?);
+    }
+    Ok(trunk_macs(arch, size, last_stage))
 }
 
 #[cfg(test)]

@@ -29,7 +29,7 @@ pub mod registry;
 mod weights;
 
 pub use arch::{Arch, BlockSpec, STAGE_STRIDES, STEM_STRIDE};
-pub use cost::{trunk_macs, TrunkMacs};
+pub use cost::{feature_trunk_macs, trunk_macs, TrunkMacs};
 pub use error::TeacherError;
 pub use graph::{add_trunk, classifier_onnx, truncated_onnx, StageOutput, INPUT_NAME, LOGITS_NAME};
 pub use registry::{
