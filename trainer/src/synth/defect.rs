@@ -201,36 +201,12 @@ fn attempt(kind: DefectKind, material: &Material, view: &View, n: u32, rng: &mut
                 Effect::RemovePart
             }
             Scene::Texture => {
-                let (ax, ay) = anchor(material, view, rng);
-                let r = (rng.range(7.0, 22.0) * ppu).max(1.5);
-                let angle = rng.range(0.0, PI);
-                grid.blob(
-                    ax * ppu,
-                    ay * ppu,
-                    r,
-                    r * rng.range(0.5, 1.0),
-                    angle,
-                    0.5,
-                    rng.next_u64(),
-                    0.15,
-                );
+                anchored_blob(&mut grid, material, view, rng, ppu, (7.0, 22.0), 0.5, 0.15);
                 Effect::Hole
             }
         },
         DefectKind::Contamination => {
-            let (ax, ay) = anchor(material, view, rng);
-            let r = (rng.range(7.0, 24.0) * ppu).max(1.5);
-            let angle = rng.range(0.0, PI);
-            grid.blob(
-                ax * ppu,
-                ay * ppu,
-                r,
-                r * rng.range(0.5, 1.0),
-                angle,
-                0.6,
-                rng.next_u64(),
-                0.4,
-            );
+            anchored_blob(&mut grid, material, view, rng, ppu, (7.0, 24.0), 0.6, 0.4);
             const COLOURS: [[f32; 3]; 4] = [
                 [0.55, 0.30, 0.15], // rust
                 [0.10, 0.09, 0.07], // oil
@@ -245,6 +221,36 @@ fn attempt(kind: DefectKind, material: &Material, view: &View, n: u32, rng: &mut
         }
     };
     finish(kind, grid, effect, material, view)
+}
+
+/// A blob at a random [`anchor`], radius drawn from `radius` (design units), random
+/// aspect and orientation; `irregular` and `soft` as in [`Grid::blob`]. The draws happen
+/// in a fixed order, so a seed keeps giving the same defect.
+#[allow(clippy::too_many_arguments)]
+fn anchored_blob(
+    grid: &mut Grid,
+    material: &Material,
+    view: &View,
+    rng: &mut Rng,
+    ppu: f32,
+    radius: (f32, f32),
+    irregular: f32,
+    soft: f32,
+) {
+    let (ax, ay) = anchor(material, view, rng);
+    let r = (rng.range(radius.0, radius.1) * ppu).max(1.5);
+    let angle = rng.range(0.0, PI);
+    let ry = r * rng.range(0.5, 1.0);
+    grid.blob(
+        ax * ppu,
+        ay * ppu,
+        r,
+        ry,
+        angle,
+        irregular,
+        rng.next_u64(),
+        soft,
+    );
 }
 
 /// Restricts surface defects to the part, thresholds the weights into the mask.

@@ -135,25 +135,15 @@ fn validate(config: &SynthConfig) -> Result<(), SynthError> {
 fn jobs(config: &SynthConfig) -> Vec<Job> {
     let digits = |count: usize| count.saturating_sub(1).to_string().len().max(3);
     let mut jobs = Vec::new();
-    let d = digits(config.train);
-    for index in 0..config.train {
-        jobs.push(Job {
-            split: 0,
+    for (split, folder, count) in [(0, "train", config.train), (1, "test", config.test_good)] {
+        let d = digits(count);
+        jobs.extend((0..count).map(|index| Job {
+            split,
             index,
             defect: None,
-            image: format!("train/good/{index:0d$}.png"),
+            image: format!("{folder}/good/{index:0d$}.png"),
             mask: None,
-        });
-    }
-    let d = digits(config.test_good);
-    for index in 0..config.test_good {
-        jobs.push(Job {
-            split: 1,
-            index,
-            defect: None,
-            image: format!("test/good/{index:0d$}.png"),
-            mask: None,
-        });
+        }));
     }
     let mut kinds = config.defects.clone();
     kinds.sort();
