@@ -57,16 +57,18 @@ pub fn check_manifest(path: &Path, manifest: &Manifest) -> Result<(), LoadError>
         field: field.to_string(),
         problem,
     };
+    let positive_sides = |field: &str, width: u32, height: u32| {
+        if width == 0 || height == 0 {
+            Err(invalid(
+                field,
+                format!("is {width}×{height}: both sides must be positive"),
+            ))
+        } else {
+            Ok(())
+        }
+    };
     let input = manifest.input;
-    if input.width == 0 || input.height == 0 {
-        return Err(invalid(
-            "input",
-            format!(
-                "is {}×{}: both sides must be positive",
-                input.width, input.height
-            ),
-        ));
-    }
+    positive_sides("input", input.width, input.height)?;
     if input.channels != 1 && input.channels != 3 {
         return Err(invalid(
             "input.channels",
@@ -94,15 +96,7 @@ pub fn check_manifest(path: &Path, manifest: &Manifest) -> Result<(), LoadError>
         }
     }
     if let Some(roi) = manifest.preprocess.roi {
-        if roi.width == 0 || roi.height == 0 {
-            return Err(invalid(
-                "preprocess.roi",
-                format!(
-                    "is {}×{}: both sides must be positive",
-                    roi.width, roi.height
-                ),
-            ));
-        }
+        positive_sides("preprocess.roi", roi.width, roi.height)?;
     }
     for (field, value) in [
         ("thresholds.image", manifest.thresholds.image),
