@@ -20,3 +20,4 @@ pub mod bundle_check;
 pub mod inspector;
 pub mod network;
 pub mod preprocess;
+pub mod resample;

@@ -45,3 +45,21 @@ pub fn concrete_shape(fact: &TypedFact) -> Result<Vec<usize>, String> {
         .map(<[usize]>::to_vec)
         .ok_or_else(|| format!("{:?}", fact.shape))
 }
+
+/// Multiply-accumulates of one run of `model`, as tract's operators report them
+/// (`Cost::FMA`; convolutions and matrix products, which is where the work is).
+///
+/// # Errors
+/// tract's error when a node's input facts cannot be read or a count is symbolic.
+pub fn fma_count(model: &TypedModel) -> TractResult<u64> {
+    let mut total = 0u64;
+    for node in model.nodes() {
+        let inputs = model.node_input_facts(node.id)?;
+        for (cost, count) in node.op.cost(&inputs)? {
+            if matches!(cost, tract_onnx::tract_core::ops::Cost::FMA(_)) {
+                total += count.to_i64()?.max(0) as u64;
+            }
+        }
+    }
+    Ok(total)
+}

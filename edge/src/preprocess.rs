@@ -6,21 +6,22 @@
 //!    lie entirely inside the frame is an error, never clipped: a camera delivering the
 //!    wrong resolution must not be inspected silently.
 //! 2. Resize the crop to exactly `input.width × input.height` (aspect ratio not kept)
-//!    with `image::imageops::resize(.., FilterType::Triangle)`; a crop already at that
-//!    size is used as is (which is what `resize` returns for equal sizes, bit for bit).
-//! 3. Per channel `(pixel − mean[c]) / std[c]` with `pixel` the u8 value as f32 in
-//!    [0, 255], computed in that order in f32, laid out NCHW (`[1, C, H, W]`, planes R, G,
-//!    B, rows top to bottom).
+//!    with the separable triangle filter of [`crate::resample`] (bilinear, averaging
+//!    over the footprint when shrinking), in f32 without rounding back to u8; a crop
+//!    already at that size is used as is.
+//! 3. Per channel `(v − mean[c]) / std[c]` with `v` in [0, 255] units, computed in that
+//!    order in f32, laid out NCHW (`[1, C, H, W]`, planes R, G, B, rows top to bottom).
 //!
 //! Frames are RGB. A grey camera's frame arrives as R = G = B (the source replicates
 //! the channel): an RGB model (`channels = 3`) sees three equal planes. A grey model
 //! (`channels = 1`) reads the Rec. 709 luma that `image` computes in integers
-//! (`(2126 R + 7152 G + 722 B) / 10000`), which for R = G = B is that value exactly, and
-//! normalises with `mean[0]` / `std[0]`.
+//! (`(2126 R + 7152 G + 722 B) / 10000`, per source pixel before resizing), which for
+//! R = G = B is that value exactly, and normalises with `mean[0]` / `std[0]`.
 //!
-//! Always holds: [`preprocess_into`] writes exactly [`input_len`] values or returns an
-//! error having written nothing it promises; its only allocation is `image`'s resize
-//! buffer (none when the crop is already at input size).
+//! Always holds: [`Preprocessor::run`] (and [`preprocess_into`]) writes exactly
+//! [`input_len`] values or returns an error having written nothing it promises; a
+//! [`Preprocessor`] allocates only when the crop size changes (the resampling weights and
+//! its scratch rows), never per frame.
 //!
 //! [`Inspector`]: crate::inspector::Inspector
 
@@ -28,8 +29,10 @@ use image::imageops::{self, FilterType};
 use image::{GenericImageView, Pixel, Rgb, RgbImage};
 use shared::bundle::{InputSpec, Preprocess, Roi};
 
-/// Resize filter of the preprocessing (bilinear; when shrinking its support widens with
-/// the scale, so it averages like an area filter and does not alias).
+use crate::resample::Resampler;
+
+/// The `image` filter closest to the preprocessing's own resampling, for code that
+/// resizes pictures for people (overlays, centre crops of photos), never for the network.
 pub const RESIZE_FILTER: FilterType = FilterType::Triangle;
 
 /// Why a frame could not be turned into a network input. Any error means: reject.
@@ -92,7 +95,7 @@ pub fn input_len(input: InputSpec) -> usize {
 }
 
 /// Crops, resizes and normalises `frame` into `out` (`C × H × W` values, NCHW without the
-/// batch axis); see the [module docs](self).
+/// batch axis) with a one-off [`Preprocessor`]; see the [module docs](self).
 ///
 /// # Errors
 /// [`PreprocessError::EmptyFrame`], [`PreprocessError::RoiOutsideFrame`],
@@ -104,45 +107,76 @@ pub fn preprocess_into(
     preprocess: &Preprocess,
     out: &mut [f32],
 ) -> Result<(), PreprocessError> {
-    let (frame_width, frame_height) = frame.dimensions();
-    if frame_width == 0 || frame_height == 0 {
-        return Err(PreprocessError::EmptyFrame {
+    Preprocessor::default().run(frame, input, preprocess, out)
+}
+
+/// The preprocessing with its resampling weights kept between frames of one size.
+#[derive(Debug, Clone, Default)]
+pub struct Preprocessor {
+    resampler: Option<Resampler>,
+}
+
+impl Preprocessor {
+    /// As [`preprocess_into`]; rebuilds the resampling weights only when the crop size
+    /// differs from the previous frame's.
+    ///
+    /// # Errors
+    /// As [`preprocess_into`].
+    pub fn run(
+        &mut self,
+        frame: &RgbImage,
+        input: InputSpec,
+        preprocess: &Preprocess,
+        out: &mut [f32],
+    ) -> Result<(), PreprocessError> {
+        let (frame_width, frame_height) = frame.dimensions();
+        if frame_width == 0 || frame_height == 0 {
+            return Err(PreprocessError::EmptyFrame {
+                width: frame_width,
+                height: frame_height,
+            });
+        }
+        if input.width == 0 || input.height == 0 || !matches!(input.channels, 1 | 3) {
+            return Err(PreprocessError::InvalidInput {
+                width: input.width,
+                height: input.height,
+                channels: input.channels,
+            });
+        }
+        if out.len() != input_len(input) {
+            return Err(PreprocessError::OutputLength {
+                expected: input_len(input),
+                got: out.len(),
+            });
+        }
+        let roi = preprocess.roi.unwrap_or(Roi {
+            x: 0,
+            y: 0,
             width: frame_width,
             height: frame_height,
         });
-    }
-    if input.width == 0 || input.height == 0 || !matches!(input.channels, 1 | 3) {
-        return Err(PreprocessError::InvalidInput {
-            width: input.width,
-            height: input.height,
-            channels: input.channels,
-        });
-    }
-    if out.len() != input_len(input) {
-        return Err(PreprocessError::OutputLength {
-            expected: input_len(input),
-            got: out.len(),
-        });
-    }
-    let size = (input.width, input.height);
-    match preprocess.roi {
-        Some(roi) if (roi.x, roi.y, roi.width, roi.height) != (0, 0, frame_width, frame_height) => {
-            check_roi(roi, frame_width, frame_height)?;
+        check_roi(roi, frame_width, frame_height)?;
+        let size = (input.width, input.height);
+        if (roi.width, roi.height) == size {
             let crop = imageops::crop_imm(frame, roi.x, roi.y, roi.width, roi.height);
-            if (roi.width, roi.height) == size {
-                normalise(&*crop, input.channels, preprocess, out);
-            } else {
-                let resized = imageops::resize(&*crop, size.0, size.1, RESIZE_FILTER);
-                normalise(&resized, input.channels, preprocess, out);
-            }
+            normalise(&*crop, input.channels, preprocess, out);
+            return Ok(());
         }
-        _ if frame.dimensions() == size => normalise(frame, input.channels, preprocess, out),
-        _ => {
-            let resized = imageops::resize(frame, size.0, size.1, RESIZE_FILTER);
-            normalise(&resized, input.channels, preprocess, out);
-        }
+        let src = (roi.width, roi.height);
+        let resampler = match &mut self.resampler {
+            Some(r) if r.src() == src && r.dst() == size => r,
+            slot => slot.insert(Resampler::new(src, size)),
+        };
+        resampler.run(
+            frame.as_raw(),
+            frame_width as usize * 3,
+            (roi.x as usize, roi.y as usize),
+            input.channels == 1,
+            (preprocess.mean, preprocess.std),
+            out,
+        );
+        Ok(())
     }
-    Ok(())
 }
 
 /// Allocating form of [`preprocess_into`]: the `C × H × W` network input of `frame`.

@@ -19,6 +19,10 @@ enum Command {
     /// Main job on the embedded default: synthetic data → inspection → teacher features →
     /// memory-bank preview with image/pixel AUROC, AUPRO and F1-max.
     Demo(cli::demo::Args),
+    /// Fit a model to good images: features → bank → calibration → bundle → parity check.
+    Fit(cli::fit::Args),
+    /// Evaluate a bundle on a labelled test set: AUROC, AUPRO, F1-max, latency, overlays.
+    Eval(cli::eval::Args),
     /// Generate a deterministic synthetic anomaly dataset in the MVTec AD layout.
     Synth(cli::synth::Args),
     /// Summarise a dataset folder: counts per split and defect type, sizes, mask coverage.
@@ -33,6 +37,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Demo(args) => cli::demo::run(args),
+        Command::Fit(args) => cli::fit::run(args),
+        Command::Eval(args) => cli::eval::run(args),
         Command::Synth(args) => cli::synth::run(args),
         Command::InspectData(args) => cli::inspect_data::run(args),
         Command::Features(args) => cli::features::run(args),

@@ -54,12 +54,12 @@ use tract_linalg::multithread::Executor;
 use tract_onnx::prelude::{DatumType, IntoArcTensor, TValue, TVec, Tensor, TypedModel};
 
 pub use error::{BoxError, InspectorError};
-pub use scorer::REWEIGHT_NEIGHBOURS_KEY;
+pub use scorer::{PatchScorer, REWEIGHT_NEIGHBOURS_KEY};
 
 use crate::bank::{BankModel, GridShape};
 use crate::bundle_check::{check_manifest, load_bundle};
 use crate::network::{self, concrete_shape, Plan};
-use crate::preprocess::preprocess_into;
+use crate::preprocess::Preprocessor;
 use scorer::Scorer;
 
 /// How long each stage of one inspection took, in microseconds (wall clock).
@@ -102,6 +102,8 @@ pub struct Inspector {
     map: Vec<f32>,
     pipeline: ScorePipeline,
     pool: Arc<rayon::ThreadPool>,
+    network_macs: u64,
+    preprocessor: Preprocessor,
 }
 
 impl std::fmt::Debug for Inspector {
@@ -181,6 +183,8 @@ impl Inspector {
         let typed = network::typed_from_onnx(graph)
             .map_err(graph_error("parsing and typing the ONNX graph"))?;
         let grid = check_graph(&typed, manifest)?;
+        let network_macs =
+            network::fma_count(&typed).map_err(graph_error("counting multiply-accumulates"))?;
         let model =
             BankModel::from_bytes(bank_bytes).map_err(|source| InspectorError::BankDecode {
                 payload: BANK,
@@ -226,6 +230,8 @@ impl Inspector {
             map: vec![0.0; grid.cells()],
             pipeline,
             pool,
+            network_macs,
+            preprocessor: Preprocessor::default(),
         })
     }
 
@@ -245,6 +251,13 @@ impl Inspector {
     #[must_use]
     pub fn describe_bank(&self) -> String {
         self.scorer.describe()
+    }
+
+    /// Multiply-accumulates per frame: the feature network (as tract counts them) plus the
+    /// bank's scoring work.
+    #[must_use]
+    pub fn macs_per_frame(&self) -> u64 {
+        self.network_macs + self.scorer.macs_per_frame(self.grid)
     }
 
     /// Heat-map size `(width, height)` that [`Inspector::inspect_with_heatmap`] fills: the
@@ -297,13 +310,14 @@ impl Inspector {
         let input = Arc::make_mut(&mut self.input);
         let mut view = input.try_as_plain_ram_mut().map_err(network_error)?;
         let values = view.as_slice_mut::<f32>().map_err(network_error)?;
-        preprocess_into(
-            frame,
-            self.manifest.input,
-            &self.manifest.preprocess,
-            values,
-        )
-        .map_err(InspectorError::Preprocess)?;
+        self.preprocessor
+            .run(
+                frame,
+                self.manifest.input,
+                &self.manifest.preprocess,
+                values,
+            )
+            .map_err(InspectorError::Preprocess)?;
         let preprocessed = Instant::now();
 
         let mut inputs = TVec::new();

@@ -158,6 +158,15 @@ impl Scorer {
         }
     }
 
+    /// Multiply-accumulates of scoring one frame of `grid` (search or Mahalanobis work).
+    pub(crate) fn macs_per_frame(&self, grid: GridShape) -> u64 {
+        match self {
+            Scorer::Global { bank, .. } => bank.bank().macs_per_query() * grid.cells() as u64,
+            Scorer::Position(p) => p.macs_per_frame(),
+            Scorer::Gaussian(g) => g.macs_per_frame(),
+        }
+    }
+
     /// Writes the patch-score map of `patches` (one image of `grid`) into `map` and
     /// returns the image-score factor `w` (PatchCore's reweighting, else 1).
     pub(crate) fn score_into(
@@ -185,6 +194,55 @@ impl Scorer {
             Scorer::Position(p) => p.score_map_into(patches, map).map(|()| 1.0),
             Scorer::Gaussian(g) => g.score_map_into(patches, map).map(|()| 1.0),
         }
+    }
+}
+
+/// Patch features → patch-score map for one bank, the exact code the [`super::Inspector`]
+/// runs; public so that the trainer can score its own, not yet serialised, model with it
+/// and compare against a bundle read back from disk (the export parity check).
+#[derive(Debug)]
+pub struct PatchScorer(Scorer);
+
+impl PatchScorer {
+    /// Checks that `model` suits `kind` and the feature grid `grid`; `reweight_neighbours`
+    /// as `manifest.extra[REWEIGHT_NEIGHBOURS_KEY]` (`MemoryBank` only).
+    ///
+    /// # Errors
+    /// [`InspectorError::BankMismatch`] or [`InspectorError::InvalidExtra`], as
+    /// [`super::Inspector::new`] reports them.
+    pub fn new(
+        kind: ModelKind,
+        model: BankModel,
+        grid: GridShape,
+        reweight_neighbours: Option<usize>,
+    ) -> Result<Self, InspectorError> {
+        Scorer::new(kind, model, grid, reweight_neighbours).map(PatchScorer)
+    }
+
+    /// Writes the raw patch-score map of `patches` (`grid.cells()` rows of `grid.dim`) into
+    /// `map` and returns the image-score factor `w`.
+    ///
+    /// # Errors
+    /// The bank's shape and finiteness checks.
+    pub fn score_into(
+        &mut self,
+        patches: &[f32],
+        grid: GridShape,
+        map: &mut [f32],
+    ) -> Result<f32, crate::bank::BankError> {
+        self.0.score_into(patches, grid, map)
+    }
+
+    /// One-line description.
+    #[must_use]
+    pub fn describe(&self) -> String {
+        self.0.describe()
+    }
+
+    /// Multiply-accumulates of scoring one frame of `grid`.
+    #[must_use]
+    pub fn macs_per_frame(&self, grid: GridShape) -> u64 {
+        self.0.macs_per_frame(grid)
     }
 }
 

@@ -34,7 +34,8 @@ pub use error::CalibrateError;
 pub use pixel::{pixel_threshold, PixelMethod, PixelThreshold};
 pub use report::Calibration;
 pub use run::{
-    calibrate, calibrate_scores, synthetic_anomaly, CalibrationConfig, ScoredSets, LOW_CATCH_RATE,
+    calibrate, calibrate_scores, calibrate_with_defects, synthetic_anomaly, CalibrationConfig,
+    ScoredSets, LOW_CATCH_RATE,
 };
 pub use threshold::{
     image_threshold, score_stats, threshold_f1_max, ImageThreshold, ThresholdMethod,

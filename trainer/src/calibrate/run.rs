@@ -195,6 +195,26 @@ pub fn synthetic_anomaly(
 pub fn calibrate<F, E>(
     held_out: &[RgbImage],
     config: &CalibrationConfig,
+    score: F,
+) -> Result<Calibration, CalibrateError>
+where
+    F: FnMut(&RgbImage) -> Result<(f32, Vec<f32>), E>,
+    E: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    calibrate_with_defects(held_out, &[], config, score)
+}
+
+/// As [`calibrate`], and also scores real defect images (`defects`, e.g. `trainer fit
+/// --defects DIR`): when there are any, the image threshold is the F1-max threshold
+/// between held-out good and defect scores instead of the quantile target, and the
+/// calibration reports the defects caught at it.
+///
+/// # Errors
+/// As [`calibrate`]; a failing defect image is reported with set `"defect"`.
+pub fn calibrate_with_defects<F, E>(
+    held_out: &[RgbImage],
+    defects: &[RgbImage],
+    config: &CalibrationConfig,
     mut score: F,
 ) -> Result<Calibration, CalibrateError>
 where
@@ -246,6 +266,11 @@ where
             masks.push(mask);
         }
     }
+    let defect_scores = defects
+        .iter()
+        .enumerate()
+        .map(|(i, image)| run("defect", i, image).map(|(s, _)| s))
+        .collect::<Result<Vec<f32>, _>>()?;
     let good_refs: Vec<&[f32]> = good_maps.iter().map(Vec::as_slice).collect();
     let map_refs: Vec<&[f32]> = maps.iter().map(Vec::as_slice).collect();
     let mask_refs: Vec<&[bool]> = masks.iter().map(Vec::as_slice).collect();
@@ -256,7 +281,7 @@ where
             synthetic_scores: &scores,
             synthetic_maps: &map_refs,
             synthetic_masks: &mask_refs,
-            defect_scores: &[],
+            defect_scores: &defect_scores,
         },
         config,
     )

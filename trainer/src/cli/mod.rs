@@ -2,6 +2,8 @@
 
 pub mod bench_teacher;
 pub mod demo;
+pub mod eval;
 pub mod features;
+pub mod fit;
 pub mod inspect_data;
 pub mod synth;

@@ -1,0 +1,102 @@
+#!/usr/bin/env python3
+"""Fits and evaluates every model configuration on the shared real datasets and prints
+the README's real-data table (Markdown). Reproduces the table:
+
+    cargo build --release -p trainer
+    python3 scripts/real_data_table.py --trainer target/release/trainer [--datasets ../shared/datasets]
+
+Each run is `trainer fit` (all cores) then `trainer eval --threads 1` (latency is the
+one-thread frame -> score time through the edge inspector). Bundles and reports go to
+--out (default out/real/<category>/<config>/); existing reports are reused unless --force.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+CATEGORIES = [
+    "mvtec_ad/bottle",
+    "bsdata/ball_screw_drive",
+    "mtd/magnetic_tile",
+    "lookout_cookies/cookie",
+]
+
+# name -> trainer fit arguments
+CONFIGS = {
+    "bank": ["--model", "bank"],
+    "bank-f32": ["--model", "bank", "--precision", "f32"],
+    "bank-1pct": ["--model", "bank", "--coreset", "0.01"],
+    "position": ["--model", "position"],
+    "position-s4": ["--model", "position", "--layers", "stride8,stage4"],
+    "bank-s4": ["--model", "bank", "--layers", "stride8,stage4"],
+    "gaussian": ["--model", "gaussian"],
+}
+
+
+def run(cmd, log):
+    start = time.time()
+    with open(log, "w") as f:
+        proc = subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT)
+    if proc.returncode != 0:
+        sys.exit(f"failed ({proc.returncode}): {' '.join(cmd)}; see {log}")
+    return time.time() - start
+
+
+def figure(v, digits=4):
+    return "n/a" if v is None else f"{v:.{digits}f}"
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--trainer", default="target/release/trainer")
+    p.add_argument("--datasets", default="../shared/datasets")
+    p.add_argument("--out", default="out/real")
+    p.add_argument("--configs", default=",".join(CONFIGS))
+    p.add_argument("--categories", default=",".join(CATEGORIES))
+    p.add_argument("--force", action="store_true")
+    a = p.parse_args()
+    if not os.path.isdir(a.datasets):
+        print(f"skipped: {a.datasets} not present")
+        return
+    rows = []
+    for cat in a.categories.split(","):
+        data = os.path.join(a.datasets, cat)
+        if not os.path.isdir(data):
+            print(f"skipped: {data} not present", file=sys.stderr)
+            continue
+        for name in a.configs.split(","):
+            work = os.path.join(a.out, cat.replace("/", "_"), name)
+            os.makedirs(work, exist_ok=True)
+            bundle = os.path.join(work, "model.bundle")
+            report = os.path.join(work, "report")
+            report_json = os.path.join(report, "report.json")
+            fit_s = None
+            if a.force or not os.path.exists(report_json):
+                fit_s = run([a.trainer, "fit", "--data", data, "--out", bundle, "--quiet"] + CONFIGS[name],
+                            os.path.join(work, "fit.log"))
+                run([a.trainer, "eval", "--bundle", bundle, "--data", data, "--report", report,
+                     "--threads", "1", "--quiet"], os.path.join(work, "eval.log"))
+                with open(os.path.join(work, "fit_seconds"), "w") as f:
+                    f.write(f"{fit_s:.1f}\n")
+            elif os.path.exists(os.path.join(work, "fit_seconds")):
+                fit_s = float(open(os.path.join(work, "fit_seconds")).read())
+            r = json.load(open(report_json))
+            c = r["confusion"]
+            rows.append(
+                f"| {cat} | {name} | {figure(r['image_auroc'])} | {figure(r['pixel_auroc'])} | "
+                f"{figure(r['aupro'])} | {figure(r['f1_max'])} | {c['caught']}/{c['defective']} | "
+                f"{c['false_rejects']}/{c['good']} | {r['latency_ms_p50']:.1f} | "
+                f"{r['bundle_bytes'] / 1e6:.2f} | {r['gmac_per_frame']:.2f} | "
+                f"{'n/a' if fit_s is None else f'{fit_s:.0f}'} |"
+            )
+            print(rows[-1], file=sys.stderr, flush=True)
+    print("| category | model | image AUROC | pixel AUROC | AUPRO@0.3 | F1-max | caught | false rejects | p50 ms (1 thread) | bundle MB | GMAC/frame | fit s |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for row in rows:
+        print(row)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,216 @@
+//! `trainer fit`: good images → calibrated, parity-checked bundle ([`crate::fit`]).
+
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+
+use crate::bank::{CoresetSize, DEFAULT_PROJECTION_DIM};
+use crate::calibrate::CalibrationConfig;
+use crate::fit::{self, FitConfig, Fitted, ModelChoice, Precision, DEFAULT_LAYERS_ARG};
+
+/// Default `--max-entries`.
+pub const DEFAULT_MAX_ENTRIES: usize = 16_384;
+
+/// Model family.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ModelArg {
+    /// PatchCore: global coreset bank, nearest-neighbour distance.
+    Bank,
+    /// Position-aware bank: a small bank per feature-map location (fixed fixtures).
+    Position,
+    /// PaDiM baseline: a Gaussian per location.
+    Gaussian,
+}
+
+/// Bank precision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PrecisionArg {
+    /// 1 byte per value (per-dimension scale) with an exact f32 re-rank.
+    Int8,
+    /// 4 bytes per value.
+    F32,
+}
+
+/// Arguments of `trainer fit`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Dataset folder: an MVTec AD category (its train/good is used) or a plain folder of
+    /// good images.
+    #[arg(long)]
+    pub data: PathBuf,
+    /// Bundle to write (replaced only once the new one passes the parity check).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Model family.
+    #[arg(long, value_enum, default_value_t = ModelArg::Bank)]
+    pub model: ModelArg,
+    /// Folder of real defect images: the threshold becomes F1-max between held-out good
+    /// images and these.
+    #[arg(long)]
+    pub defects: Option<PathBuf>,
+    /// Bank: coreset size as a share of all training patches.
+    #[arg(long, default_value_t = 0.1)]
+    pub coreset: f32,
+    /// Bank: a fixed number of entries instead of `--coreset`.
+    #[arg(long, conflicts_with = "coreset")]
+    pub bank_size: Option<usize>,
+    /// Bank: upper bound on the entries, 0 for none (keeps large training sets' bundles
+    /// small and their search fast; 16,384 × 152 int8 is 2.5 MB).
+    #[arg(long, default_value_t = DEFAULT_MAX_ENTRIES)]
+    pub max_entries: usize,
+    /// Bank: precision of the stored entries.
+    #[arg(long, value_enum, default_value_t = PrecisionArg::Int8)]
+    pub precision: PrecisionArg,
+    /// Bank: PatchCore image-score reweighting over this many neighbours (3 in the
+    /// paper); off by default.
+    #[arg(long)]
+    pub reweight: Option<usize>,
+    /// Position: entries per location.
+    #[arg(long, default_value_t = 16)]
+    pub entries_per_location: usize,
+    /// Position: pool training patches from this radius around each location.
+    #[arg(long, default_value_t = 1)]
+    pub train_radius: usize,
+    /// Position: search the banks within this radius at test time.
+    #[arg(long, default_value_t = 0)]
+    pub search_radius: usize,
+    /// Gaussian: keep this many randomly chosen feature dimensions (default: all).
+    #[arg(long)]
+    pub gaussian_dims: Option<usize>,
+    /// Network input side in pixels (frames are resized to size×size).
+    #[arg(long, default_value_t = 256)]
+    pub input_size: u32,
+    /// Teacher layers, comma-separated (`strideN` or `stageN`).
+    #[arg(long, value_delimiter = ',', default_value = DEFAULT_LAYERS_ARG)]
+    pub layers: Vec<String>,
+    /// Share of the good images held out for calibration.
+    #[arg(long, default_value_t = 0.1)]
+    pub holdout: f64,
+    /// Target false-reject rate of good parts (sets the image threshold).
+    #[arg(long, default_value_t = 0.01)]
+    pub target_frr: f64,
+    /// Anomaly-map smoothing σ in feature-map cells.
+    #[arg(long, default_value_t = 0.5)]
+    pub sigma: f32,
+    /// Seed of every random choice.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Teacher weights (default: the shipped EfficientNet-Lite0).
+    #[arg(long)]
+    pub weights: Option<PathBuf>,
+    /// Hide progress bars.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+impl Args {
+    /// The library configuration these arguments describe.
+    pub fn config(&self) -> FitConfig {
+        let defaults = FitConfig::default();
+        let model = match self.model {
+            ModelArg::Bank => ModelChoice::Bank {
+                size: self
+                    .bank_size
+                    .map_or(CoresetSize::Fraction(self.coreset), CoresetSize::Count),
+                max_entries: (self.max_entries > 0).then_some(self.max_entries),
+                projection_dim: Some(DEFAULT_PROJECTION_DIM),
+                precision: match self.precision {
+                    PrecisionArg::Int8 => Precision::Int8,
+                    PrecisionArg::F32 => Precision::F32,
+                },
+                reweight: self.reweight,
+            },
+            ModelArg::Position => ModelChoice::Position {
+                entries_per_location: self.entries_per_location,
+                train_radius: self.train_radius,
+                search_radius: self.search_radius,
+            },
+            ModelArg::Gaussian => ModelChoice::Gaussian {
+                reduced_dim: self.gaussian_dims,
+                ridge: crate::bank::DEFAULT_RIDGE,
+            },
+        };
+        FitConfig {
+            input_size: self.input_size,
+            layers: self.layers.clone(),
+            model,
+            holdout_fraction: self.holdout,
+            calibration: CalibrationConfig {
+                target_false_reject_rate: self.target_frr,
+                seed: self.seed,
+                ..CalibrationConfig::default()
+            },
+            smoothing_sigma: self.sigma,
+            threads: self.threads.unwrap_or(defaults.threads),
+            seed: self.seed,
+            progress: !self.quiet,
+            parity_tolerance: defaults.parity_tolerance,
+        }
+    }
+}
+
+/// Runs `trainer fit`.
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let weights = super::features::load_teacher(args.weights.as_ref())?;
+    let config = args.config();
+    let fitted = fit::fit(
+        &args.data,
+        args.defects.as_deref(),
+        &args.out,
+        &weights,
+        &config,
+    )
+    .with_context(|| format!("fitting {} to {}", config.model.name(), args.data.display()))?;
+    print!("{}", Summary(&fitted));
+    Ok(())
+}
+
+/// What `trainer fit` prints about a fitted bundle.
+pub struct Summary<'a>(pub &'a Fitted);
+
+impl std::fmt::Display for Summary<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let r = self.0;
+        writeln!(
+            f,
+            "images        {} fitted, {} held out for calibration{}",
+            r.fit_images,
+            r.held_out,
+            if r.defect_images > 0 {
+                format!(", {} real defect images", r.defect_images)
+            } else {
+                String::new()
+            }
+        )?;
+        writeln!(
+            f,
+            "features      {:.1} ms/image, {} training patches",
+            r.features_ms_per_image, r.training_patches
+        )?;
+        writeln!(
+            f,
+            "model         {} (fitted in {:.1} s); bank {} bytes ({:.2}× its f32 size)",
+            r.model_description,
+            r.model_seconds,
+            r.bank_bytes,
+            r.bank_bytes as f64 / r.f32_bank_bytes.max(1) as f64
+        )?;
+        writeln!(f, "{}", r.calibration)?;
+        writeln!(
+            f,
+            "parity        {} held-out images: edge scores from the file match the trainer's \
+             within {:.1e}",
+            r.parity.images, r.parity.max_difference
+        )?;
+        writeln!(
+            f,
+            "bundle        {} ({} bytes, {:.2} GMAC/frame)",
+            r.out.display(),
+            r.bundle_bytes,
+            r.macs_per_frame as f64 / 1e9
+        )
+    }
+}

@@ -1,0 +1,138 @@
+//! What `trainer fit` builds: feature layers, model family and its size, calibration.
+
+use crate::bank::{CoresetSize, DEFAULT_PROJECTION_DIM};
+use crate::calibrate::CalibrationConfig;
+
+/// The default teacher layers, as the CLI takes them.
+pub const DEFAULT_LAYERS_ARG: &str = "stride8,stride16";
+
+/// Numeric precision of a global bank.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Precision {
+    /// 4 bytes per value.
+    F32,
+    /// 1 byte per value, per-dimension scale, exact f32 re-rank of the best candidates.
+    Int8,
+}
+
+/// The model family and its settings.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ModelChoice {
+    /// PatchCore: one global coreset bank, nearest-neighbour patch score.
+    Bank {
+        /// Coreset size (fraction of all training patches or a count).
+        size: CoresetSize,
+        /// Upper bound on the entries whatever `size` resolves to (keeps bundles small
+        /// and search fast on large training sets); `None`: no bound.
+        max_entries: Option<usize>,
+        /// Random-projection dimension for the selection; `None`: exact distances.
+        projection_dim: Option<usize>,
+        /// Bank precision.
+        precision: Precision,
+        /// PatchCore's image-score reweighting neighbourhood `b` (≥ 2); `None`: off.
+        reweight: Option<usize>,
+    },
+    /// A small int8 bank per feature-map location (fixed fixtures).
+    Position {
+        /// Entries kept per location.
+        entries_per_location: usize,
+        /// Training patches pooled from this Chebyshev radius.
+        train_radius: usize,
+        /// Banks searched at test time within this radius.
+        search_radius: usize,
+    },
+    /// PaDiM: one Gaussian per location (the baseline).
+    Gaussian {
+        /// Random subset of the feature dimensions; `None`: all.
+        reduced_dim: Option<usize>,
+        /// Covariance ridge.
+        ridge: f32,
+    },
+}
+
+impl ModelChoice {
+    /// The default global bank: 10 % coreset of at most 16,384 entries, int8, no
+    /// reweighting.
+    #[must_use]
+    pub fn default_bank() -> Self {
+        ModelChoice::Bank {
+            size: CoresetSize::default(),
+            max_entries: Some(16_384),
+            projection_dim: Some(DEFAULT_PROJECTION_DIM),
+            precision: Precision::Int8,
+            reweight: None,
+        }
+    }
+
+    /// The default position-aware bank: 16 entries per location from a 3×3 neighbourhood,
+    /// searched at the own location only.
+    #[must_use]
+    pub fn default_position() -> Self {
+        ModelChoice::Position {
+            entries_per_location: 16,
+            train_radius: 1,
+            search_radius: 0,
+        }
+    }
+
+    /// The default Gaussian baseline: all dimensions, ridge 0.01.
+    #[must_use]
+    pub fn default_gaussian() -> Self {
+        ModelChoice::Gaussian {
+            reduced_dim: None,
+            ridge: crate::bank::DEFAULT_RIDGE,
+        }
+    }
+
+    /// Short name, as the CLI spells it.
+    #[must_use]
+    pub fn name(&self) -> &'static str {
+        match self {
+            ModelChoice::Bank { .. } => "bank",
+            ModelChoice::Position { .. } => "position",
+            ModelChoice::Gaussian { .. } => "gaussian",
+        }
+    }
+}
+
+/// Everything [`super::fit`] needs besides the data.
+#[derive(Debug, Clone)]
+pub struct FitConfig {
+    /// Network input side (square), pixels.
+    pub input_size: u32,
+    /// Teacher layers (`strideN` / `stageN`).
+    pub layers: Vec<String>,
+    /// Model family and settings.
+    pub model: ModelChoice,
+    /// Share of the good training images held out for calibration and the parity check.
+    pub holdout_fraction: f64,
+    /// Calibration settings (false-reject target, synthetic anomalies).
+    pub calibration: CalibrationConfig,
+    /// Anomaly-map smoothing σ in map cells.
+    pub smoothing_sigma: f32,
+    /// Worker threads for feature extraction, fitting and the inspector.
+    pub threads: usize,
+    /// Seed of every random choice (coreset start, projections, synthetic anomalies).
+    pub seed: u64,
+    /// Show progress bars.
+    pub progress: bool,
+    /// Largest accepted |trainer − edge| score difference, relative to max(1, |score|).
+    pub parity_tolerance: f32,
+}
+
+impl Default for FitConfig {
+    fn default() -> Self {
+        FitConfig {
+            input_size: 256,
+            layers: DEFAULT_LAYERS_ARG.split(',').map(str::to_string).collect(),
+            model: ModelChoice::default_bank(),
+            holdout_fraction: 0.1,
+            calibration: CalibrationConfig::default(),
+            smoothing_sigma: 0.5,
+            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            seed: 0,
+            progress: false,
+            parity_tolerance: 1e-5,
+        }
+    }
+}

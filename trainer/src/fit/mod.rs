@@ -1,0 +1,31 @@
+//! `trainer fit` as a library: good images → teacher patch features → memory-bank model →
+//! calibration → bundle → parity check through the edge's own inspector.
+//!
+//! ```text
+//! dataset train/good ─ split ─► fit images ─ FeatureExtractor ─► patch features
+//!                        │                      ─ model (bank | position | gaussian) ─► BankModel
+//!                        └────► held-out images ─ Inspector(in-memory bundle) ─► calibration
+//! bundle (thresholds, stats, provenance) ─ write <out>.unverified ─ Inspector::open ─ parity ─► rename to <out>
+//! ```
+//!
+//! Always holds: the file at `out` is only ever replaced by a bundle whose held-out scores,
+//! read back from disk by [`edge::inspector::Inspector`], match the trainer's own
+//! computation (in-memory model, trainer feature plan) within [`FitConfig::parity_tolerance`];
+//! an existing file at `out` survives any failure.
+
+mod config;
+mod error;
+mod manifest;
+mod model;
+mod parity;
+mod progress;
+mod run;
+mod split;
+
+pub use config::{FitConfig, ModelChoice, Precision, DEFAULT_LAYERS_ARG};
+pub use error::FitError;
+pub use model::{fit_model, FittedModel};
+pub use parity::{check_parity, Parity};
+pub(crate) use progress::bar as progress_bar;
+pub use run::{fit, Fitted};
+pub use split::holdout_split;

@@ -1,0 +1,335 @@
+//! [`fit`]: the whole `trainer fit` flow (see the [module docs](super)).
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use edge::inspector::Inspector;
+use image::RgbImage;
+use shared::bundle::{Bundle, Manifest, Metric, Payload, BANK, FEATURES_ONNX};
+
+use super::config::FitConfig;
+use super::error::FitError;
+use super::manifest::{uncalibrated, LAYERS_KEY, TEACHER_KEY};
+use super::model::{fit_model, FittedModel};
+use super::parity::{check_parity, Parity};
+use super::split::holdout_split;
+use crate::bank::GridShape;
+use crate::calibrate::{calibrate_with_defects, Calibration};
+use crate::data::{self, Sample};
+use crate::eval::heatmap_on_frame;
+use crate::features::{FeatureError, FeatureExtractor};
+use crate::teacher::TeacherWeights;
+
+/// What a successful fit produced.
+#[derive(Debug, Clone)]
+pub struct Fitted {
+    /// The verified bundle.
+    pub out: PathBuf,
+    /// Its size in bytes.
+    pub bundle_bytes: u64,
+    /// Its manifest.
+    pub manifest: Manifest,
+    /// Thresholds, catch rate and warnings.
+    pub calibration: Calibration,
+    /// The parity check's outcome.
+    pub parity: Parity,
+    /// The inspector's one-line description of the bank.
+    pub model_description: String,
+    /// Good images the model was fitted to.
+    pub fit_images: usize,
+    /// Good images held out for calibration.
+    pub held_out: usize,
+    /// Real defect images used for the threshold.
+    pub defect_images: usize,
+    /// Training patches.
+    pub training_patches: usize,
+    /// Bytes of the `bank` payload.
+    pub bank_bytes: usize,
+    /// Bytes the bank would take in f32.
+    pub f32_bank_bytes: usize,
+    /// Feature extraction time per fit image, milliseconds.
+    pub features_ms_per_image: f64,
+    /// Model fitting time (coreset or moments), seconds.
+    pub model_seconds: f64,
+    /// Multiply-accumulates per frame (network + scoring).
+    pub macs_per_frame: u64,
+}
+
+fn check(config: &FitConfig) -> Result<(), FitError> {
+    let problem = |field, problem: String| Err(FitError::Config { field, problem });
+    if !(config.holdout_fraction > 0.0 && config.holdout_fraction < 1.0) {
+        return problem(
+            "holdout",
+            format!(
+                "{}: use a share in (0, 1), e.g. 0.1",
+                config.holdout_fraction
+            ),
+        );
+    }
+    if config.threads == 0 {
+        return problem("threads", "0: use at least 1".into());
+    }
+    if config.input_size < 32 {
+        return problem(
+            "input-size",
+            format!("{}: use at least 32", config.input_size),
+        );
+    }
+    if config.layers.is_empty() {
+        return problem("layers", "empty: name at least one teacher layer".into());
+    }
+    if !config.parity_tolerance.is_finite() || config.parity_tolerance < 0.0 {
+        return problem(
+            "parity-tolerance",
+            format!("{}: use a finite value ≥ 0", config.parity_tolerance),
+        );
+    }
+    Ok(())
+}
+
+fn load_images(samples: &[&Sample]) -> Result<Vec<(PathBuf, RgbImage)>, FitError> {
+    samples
+        .iter()
+        .map(|s| Ok((s.path.clone(), data::load_rgb(&s.path)?)))
+        .collect()
+}
+
+/// The path the bundle is written to before the parity check passes:
+/// `<out>.unverified` in the same folder, so the final rename is atomic.
+#[must_use]
+pub fn unverified_path(out: &Path) -> PathBuf {
+    let mut name = out
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_default();
+    name.push(".unverified");
+    out.with_file_name(name)
+}
+
+/// Fits a model to the good training images of `data`, calibrates it, writes the bundle
+/// to `out` and checks it (see the [module docs](super)). `defects`: a folder of real
+/// defect images (searched recursively) that switches the threshold to F1-max.
+///
+/// # Errors
+/// [`FitError`]: bad settings, unreadable data, too few images, fitting, calibration,
+/// writing or parity failures. `out` is untouched on any error.
+pub fn fit(
+    data: &Path,
+    defects: Option<&Path>,
+    out: &Path,
+    weights: &TeacherWeights,
+    config: &FitConfig,
+) -> Result<Fitted, FitError> {
+    check(config)?;
+    let dataset = data::load(data)?;
+    let n = dataset.train.len();
+    if n < 3 {
+        return Err(FitError::TooFewImages {
+            dataset: data.to_path_buf(),
+            images: n,
+        });
+    }
+    let (fit_idx, held_idx) = holdout_split(n, config.holdout_fraction, 2);
+    let fit_samples: Vec<&Sample> = fit_idx.iter().map(|&i| &dataset.train[i]).collect();
+    let held_samples: Vec<&Sample> = held_idx.iter().map(|&i| &dataset.train[i]).collect();
+
+    let layers: Vec<&str> = config.layers.iter().map(String::as_str).collect();
+    let extractor =
+        FeatureExtractor::with_layers(weights, config.input_size, &layers, config.threads)?;
+    let (c, h, w) = extractor.output_shape();
+    let grid = GridShape::new(h, w, c);
+    let start = Instant::now();
+    let features = extractor.extract_dataset(&fit_samples, config.progress, |s| {
+        data::load_rgb(&s.path).map_err(|e| FeatureError::Image {
+            item: s.path.display().to_string(),
+            message: e.to_string(),
+        })
+    })?;
+    let features_ms_per_image = start.elapsed().as_secs_f64() * 1e3 / fit_samples.len() as f64;
+    let mut flat = Vec::with_capacity(features.len() * grid.cells() * c);
+    for f in features {
+        flat.extend_from_slice(&f.data);
+    }
+
+    let start = Instant::now();
+    let fitted = fit_model(&flat, grid, &config.model, config.seed, config.progress)?;
+    drop(flat);
+    let model_seconds = start.elapsed().as_secs_f64();
+
+    let mut extra = fitted.extra.clone();
+    extra.push((LAYERS_KEY.into(), config.layers.join(",")));
+    extra.push((TEACHER_KEY.into(), weights.name().to_string()));
+    let manifest = uncalibrated(
+        fitted.kind,
+        config.input_size,
+        (w, h),
+        config.smoothing_sigma,
+        data::fingerprint(&dataset)?,
+        extra,
+    );
+    let bank_bytes = fitted.model.to_bytes();
+    let mut bundle = Bundle {
+        manifest,
+        payloads: vec![
+            Payload {
+                name: FEATURES_ONNX.into(),
+                bytes: extractor.onnx().to_vec(),
+            },
+            Payload {
+                name: BANK.into(),
+                bytes: bank_bytes,
+            },
+        ],
+    };
+
+    let held = load_images(&held_samples)?;
+    let defect_images = match defects {
+        Some(dir) => {
+            let listed = data::load_folder(dir)?;
+            load_images(&listed.train.iter().collect::<Vec<_>>())?
+        }
+        None => Vec::new(),
+    };
+    let calibration = calibrate_bundle(&bundle, &held, &defect_images, config)?;
+    apply_calibration(&mut bundle.manifest, &calibration);
+
+    let unverified = unverified_path(out);
+    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|source| FitError::Write {
+            path: out.to_path_buf(),
+            source: shared::bundle::BundleError::Io {
+                action: "create the output folder",
+                path: dir.to_path_buf(),
+                source,
+            },
+        })?;
+    }
+    bundle
+        .write_to(&unverified)
+        .map_err(|source| FitError::Write {
+            path: unverified.clone(),
+            source,
+        })?;
+    let parity = check_parity(
+        &unverified,
+        out,
+        &extractor,
+        &fitted,
+        &bundle.manifest,
+        &held,
+        config.threads,
+        config.parity_tolerance,
+    )?;
+    std::fs::rename(&unverified, out).map_err(|source| FitError::Rename {
+        from: unverified.clone(),
+        to: out.to_path_buf(),
+        source,
+    })?;
+    let inspector =
+        Inspector::new(&bundle, 1).map_err(FitError::inspector("describing the bundle"))?;
+    let bundle_bytes = bundle.to_bytes().len() as u64;
+    Ok(summary(
+        out,
+        bundle,
+        calibration,
+        parity,
+        &inspector,
+        &fitted,
+        [fit_samples.len(), held.len(), defect_images.len()],
+        features_ms_per_image,
+        model_seconds,
+        bundle_bytes,
+    ))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn summary(
+    out: &Path,
+    bundle: Bundle,
+    calibration: Calibration,
+    parity: Parity,
+    inspector: &Inspector,
+    fitted: &FittedModel,
+    [fit_images, held_out, defect_images]: [usize; 3],
+    features_ms_per_image: f64,
+    model_seconds: f64,
+    bundle_bytes: u64,
+) -> Fitted {
+    let bank_bytes = bundle.payload(BANK).map_or(0, <[u8]>::len);
+    Fitted {
+        out: out.to_path_buf(),
+        bundle_bytes,
+        manifest: bundle.manifest,
+        calibration,
+        parity,
+        model_description: inspector.describe_bank(),
+        fit_images,
+        held_out,
+        defect_images,
+        training_patches: fitted.training_patches,
+        bank_bytes,
+        f32_bank_bytes: fitted.f32_bytes,
+        features_ms_per_image,
+        model_seconds,
+        macs_per_frame: inspector.macs_per_frame(),
+    }
+}
+
+/// Calibrates `bundle` (thresholds unset) through the edge inspector: held-out good
+/// images, synthetic anomalies drawn from them, and real defects when given. Heat maps
+/// are compared at each image's own size.
+fn calibrate_bundle(
+    bundle: &Bundle,
+    held: &[(PathBuf, RgbImage)],
+    defects: &[(PathBuf, RgbImage)],
+    config: &FitConfig,
+) -> Result<Calibration, FitError> {
+    let mut inspector = Inspector::new(bundle, config.threads).map_err(FitError::inspector(
+        "building the inspector for the fitted model",
+    ))?;
+    let (width, height) = inspector.heatmap_size();
+    let roi = bundle.manifest.preprocess.roi;
+    let held_images: Vec<RgbImage> = held.iter().map(|(_, i)| i.clone()).collect();
+    let defect_images: Vec<RgbImage> = defects.iter().map(|(_, i)| i.clone()).collect();
+    let mut heatmap = vec![0.0; width as usize * height as usize];
+    Ok(calibrate_with_defects(
+        &held_images,
+        &defect_images,
+        &config.calibration,
+        |image| {
+            let raw = inspector
+                .inspect_with_heatmap(image, &mut heatmap)?
+                .raw_score;
+            let on_frame = heatmap_on_frame(
+                &heatmap,
+                (width, height),
+                roi,
+                (image.width(), image.height()),
+            );
+            Ok::<_, edge::inspector::InspectorError>((raw, on_frame))
+        },
+    )?)
+}
+
+/// Thresholds, good-score statistics and the calibration's figures into the manifest.
+fn apply_calibration(manifest: &mut Manifest, calibration: &Calibration) {
+    manifest.thresholds = calibration.thresholds();
+    manifest.score_stats = calibration.score_stats;
+    let metrics = &mut manifest.provenance.metrics;
+    metrics.push(Metric {
+        name: "holdout_false_reject_rate".into(),
+        value: calibration.false_reject_rate as f32,
+    });
+    if let Some(catch) = &calibration.catch {
+        metrics.push(Metric {
+            name: "synthetic_catch_rate".into(),
+            value: catch.rate as f32,
+        });
+    }
+    if let Some(catch) = &calibration.defect_catch {
+        metrics.push(Metric {
+            name: "defect_catch_rate".into(),
+            value: catch.rate as f32,
+        });
+    }
+}
