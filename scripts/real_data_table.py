@@ -25,13 +25,15 @@ CATEGORIES = [
 
 # name -> trainer fit arguments
 CONFIGS = {
-    "bank": ["--model", "bank"],
-    "bank-f32": ["--model", "bank", "--precision", "f32"],
-    "bank-1pct": ["--model", "bank", "--coreset", "0.01"],
+    "bank": [],  # the defaults: int8 10 % coreset (at most 16,384 entries), layers stride8,stage4
+    "bank-f32": ["--precision", "f32"],
+    "bank-1pct": ["--coreset", "0.01"],
+    "bank-reweight": ["--reweight", "3"],
+    "bank-s16": ["--layers", "stride8,stride16"],
     "position": ["--model", "position"],
-    "position-s4": ["--model", "position", "--layers", "stride8,stage4"],
-    "bank-s4": ["--model", "bank", "--layers", "stride8,stage4"],
+    "position-s16": ["--model", "position", "--layers", "stride8,stride16"],
     "gaussian": ["--model", "gaussian"],
+    "gaussian-s16": ["--model", "gaussian", "--layers", "stride8,stride16"],
 }
 
 

@@ -5,14 +5,16 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 
 use crate::eval::{evaluate_bundle, EvalConfig, Evaluated};
-use crate::report::Report;
+use crate::report::{comparison_markdown, write_comparison, Report};
 
 /// Arguments of `trainer eval`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The bundle to evaluate.
-    #[arg(long)]
-    pub bundle: PathBuf,
+    /// The bundle to evaluate; give it several times to compare bundles side by side
+    /// (each report goes to `<report>/<bundle file stem>/`, the table to
+    /// `<report>/comparison.md`).
+    #[arg(long = "bundle", required = true)]
+    pub bundles: Vec<PathBuf>,
     /// Dataset in the MVTec AD layout (its test split is scored).
     #[arg(long)]
     pub data: PathBuf,
@@ -37,15 +39,36 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         progress: !args.quiet,
         worst_cases: args.worst,
     };
-    let evaluated =
-        evaluate_bundle(&args.bundle, &args.data, &args.report, &config).with_context(|| {
+    let several = args.bundles.len() > 1;
+    let mut all = Vec::new();
+    for bundle in &args.bundles {
+        let name = bundle
+            .file_stem()
+            .map_or_else(|| "bundle".into(), |s| s.to_string_lossy().into_owned());
+        let dir = if several {
+            args.report.join(&name)
+        } else {
+            args.report.clone()
+        };
+        let evaluated = evaluate_bundle(bundle, &args.data, &dir, &config).with_context(|| {
             format!(
                 "evaluating {} on {}",
-                args.bundle.display(),
+                bundle.display(),
                 args.data.display()
             )
         })?;
-    print_evaluated(&evaluated);
+        if several {
+            println!("== {}", bundle.display());
+        }
+        print_evaluated(&evaluated);
+        all.push((name, evaluated.report));
+    }
+    if several {
+        let rows: Vec<(String, &Report)> = all.iter().map(|(n, r)| (n.clone(), r)).collect();
+        let path = write_comparison(&rows, &args.report)?;
+        print!("{}", comparison_markdown(&rows));
+        println!("comparison    {}", path.display());
+    }
     Ok(())
 }
 

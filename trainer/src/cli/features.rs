@@ -19,7 +19,7 @@ pub struct Args {
     #[arg(long)]
     pub data: PathBuf,
     /// Teacher layers, comma-separated (`strideN` or `stageN`).
-    #[arg(long, value_delimiter = ',', default_value = "stride8,stride16")]
+    #[arg(long, value_delimiter = ',', default_value = crate::fit::DEFAULT_LAYERS_ARG)]
     pub layers: Vec<String>,
     /// Network input side in pixels (images are resized to size×size).
     #[arg(long, default_value_t = 256)]

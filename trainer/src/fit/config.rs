@@ -4,7 +4,8 @@ use crate::bank::{CoresetSize, DEFAULT_PROJECTION_DIM};
 use crate::calibrate::CalibrationConfig;
 
 /// The default teacher layers, as the CLI takes them.
-pub const DEFAULT_LAYERS_ARG: &str = "stride8,stride16";
+/// [`crate::features::DEFAULT_LAYERS`] as the CLI spells it (a unit test keeps them equal).
+pub const DEFAULT_LAYERS_ARG: &str = "stride8,stage4";
 
 /// Numeric precision of a global bank.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -124,7 +125,10 @@ impl Default for FitConfig {
     fn default() -> Self {
         FitConfig {
             input_size: 256,
-            layers: DEFAULT_LAYERS_ARG.split(',').map(str::to_string).collect(),
+            layers: crate::features::DEFAULT_LAYERS
+                .iter()
+                .map(|l| (*l).to_string())
+                .collect(),
             model: ModelChoice::default_bank(),
             holdout_fraction: 0.1,
             calibration: CalibrationConfig::default(),
@@ -134,5 +138,16 @@ impl Default for FitConfig {
             progress: false,
             parity_tolerance: 1e-5,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_cli_default_layers_are_the_feature_default() {
+        assert_eq!(
+            super::DEFAULT_LAYERS_ARG,
+            crate::features::DEFAULT_LAYERS.join(",")
+        );
     }
 }

@@ -27,11 +27,13 @@
 pub mod colormap;
 mod error;
 mod evaluate;
+mod compare;
 mod markdown;
 pub mod overlay;
 mod run;
 mod write;
 
+pub use compare::{comparison_markdown, write_comparison, COMPARISON_FILE};
 pub use error::ReportError;
 pub use evaluate::{
     evaluate, evaluate_with, select_worst, Confusion, DefectAuroc, Report, ReportOptions,

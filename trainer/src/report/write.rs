@@ -101,7 +101,7 @@ pub fn write_report(run: &EvalRun, report: &Report, out: &Path) -> Result<Writte
     })
 }
 
-fn create_dir(dir: &Path) -> Result<(), ReportError> {
+pub(super) fn create_dir(dir: &Path) -> Result<(), ReportError> {
     fs::create_dir_all(dir).map_err(|source| ReportError::CreateDir {
         path: dir.to_path_buf(),
         source,
@@ -109,7 +109,7 @@ fn create_dir(dir: &Path) -> Result<(), ReportError> {
 }
 
 /// Writes `bytes` to `.<name>.tmp-<pid>` beside `path`, syncs, then renames it to `path`.
-fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
+pub(super) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
