@@ -636,3 +636,13 @@ fn camera_spec_with_v4l_reports_a_missing_device_as_a_failed_reopen() {
     }
     assert_eq!(clock.sleeps_us(), vec![100_000]);
 }
+
+#[test]
+fn sources_can_move_to_a_capture_thread() {
+    fn assert_send<T: Send>() {}
+    assert_send::<FolderSource>();
+    assert_send::<SequenceSource>();
+    assert_send::<SequenceWriter>();
+    #[cfg(feature = "v4l")]
+    assert_send::<edge::source::v4l::V4lSource>();
+}

@@ -12,10 +12,10 @@
 //!   within a byte quota, evicting oldest first, with atomic writes. A full or unwritable
 //!   disk is an error for that part only: inspection never waits on or stops for it.
 
-mod capture;
-mod log;
-mod policy;
-mod verdict;
+pub mod capture;
+pub mod log;
+pub mod policy;
+pub mod verdict;
 
 pub use capture::{
     CaptureError, CaptureStats, CaptureStore, FsWriter, KeepOutcome, Sidecar, StoreWriter,

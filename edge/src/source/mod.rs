@@ -24,14 +24,14 @@
 //! - `seq` counts the frames a source delivered before this one (0, 1, 2, … without gaps);
 //!   `captured_us` never decreases within a source.
 
-mod camera;
+pub mod camera;
 pub mod decode;
 mod error;
-mod folder;
+pub mod folder;
 pub mod mjpeg;
-mod reconnect;
+pub mod reconnect;
 pub mod sequence;
-mod spec;
+pub mod spec;
 #[cfg(feature = "v4l")]
 pub mod v4l;
 

@@ -83,7 +83,8 @@ pub struct OpenSettings {
 
 impl SourceSpec {
     /// Opens the source. Cameras come wrapped in [`super::Reconnecting`], so they are
-    /// opened lazily, at the first frame.
+    /// opened lazily, at the first frame. Every source is `Send`, so a capture thread
+    /// can own it.
     ///
     /// # Errors
     /// As the backend's `open`; [`SourceError::Config`] for a camera spec without
@@ -92,7 +93,7 @@ impl SourceSpec {
         &self,
         settings: &OpenSettings,
         clock: SharedClock,
-    ) -> Result<Box<dyn FrameSource>, SourceError> {
+    ) -> Result<Box<dyn FrameSource + Send>, SourceError> {
         match self {
             SourceSpec::Folder(path) => Ok(Box::new(FolderSource::open(
                 path,
@@ -133,7 +134,7 @@ fn open_camera(
     config: CameraConfig,
     backoff: Backoff,
     clock: SharedClock,
-) -> Result<Box<dyn FrameSource>, SourceError> {
+) -> Result<Box<dyn FrameSource + Send>, SourceError> {
     let name = config.device.display().to_string();
     let opener_clock = clock.clone();
     let opener = move || super::v4l::V4lSource::open(&config, opener_clock.clone());
@@ -147,7 +148,7 @@ fn open_camera(
     config: CameraConfig,
     _backoff: Backoff,
     _clock: SharedClock,
-) -> Result<Box<dyn FrameSource>, SourceError> {
+) -> Result<Box<dyn FrameSource + Send>, SourceError> {
     Err(SourceError::Config {
         field: "camera",
         reason: format!(

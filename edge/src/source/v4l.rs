@@ -7,7 +7,8 @@
 //!   silently runs at another resolution would shift every ROI).
 //! - A dequeue that waits longer than `timeout_ms` is [`SourceError::Timeout`]; other
 //!   ioctl failures (unplugged: `ENODEV`) are [`SourceError::Device`]. Both are device
-//!   faults: wrap the source in [`super::Reconnecting`] to reopen it.
+//!   faults after which this stream cannot go on (`v4l` would re-queue a buffer that is
+//!   still queued): wrap the source in [`super::Reconnecting`], which reopens it.
 //! - `captured_us` is the source clock at dequeue; the driver's timestamp is not used
 //!   (its epoch is the kernel's, not ours).
 //!
