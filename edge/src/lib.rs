@@ -5,19 +5,34 @@
 //! - [`bundle_check`]: opens a model bundle and checks that the device can use it
 //!   (format checks live in `shared::bundle`; this adds the semantic checks a device
 //!   needs before it inspects a single frame).
-//! - [`preprocess`]: frame → network input (ROI crop, resize, normalisation); the one
+//! - [`preprocess`] (with [`resample`]): frame → network input (ROI crop, resize,
+//!   normalisation); the one
 //!   implementation, which the trainer calls too.
 //! - [`network`]: ONNX bytes → tract plan.
 //! - [`inspector`]: [`inspector::Inspector`] runs a bundle on frames: preprocess → tract
 //!   → bank → `shared::score` → verdict.
+//! - [`source`]: where frames come from, behind [`source::FrameSource`]: an image folder,
+//!   a recorded sequence (and its writer), a V4L2 camera (feature `v4l`), and a wrapper
+//!   that reopens a failed camera with back-off; pure pixel-format decoders (YUYV, GREY,
+//!   MJPEG without Huffman tables).
+//! - [`record`]: what is written about each part: the JSON-lines verdict log and the
+//!   capture store that keeps frames for retraining within a disk quota.
+//! - [`clock`]: monotonic µs time that can sleep, injected so tests never wait.
 //!
-//! Frame sources, line I/O and reject scheduling arrive with the
-//! edge-runtime issue; the trainer already depends on this crate (library only, no
-//! hardware features) so that every exported bundle is checked by the device's own code.
+//! Line I/O and the line loop arrive with the rest of the edge-runtime issue; the trainer
+//! already depends on this crate (library only, no hardware features) so that every
+//! exported bundle is checked by the device's own code.
+//!
+//! Cargo feature `v4l` (off by default) adds the V4L2 camera backend; building it needs
+//! `libclang-dev` (bindgen).
 
 pub mod bank;
 pub mod bundle_check;
+pub mod clock;
 pub mod inspector;
+mod jsonl;
 pub mod network;
 pub mod preprocess;
 pub mod resample;
+pub mod record;
+pub mod source;
