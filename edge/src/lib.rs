@@ -16,7 +16,9 @@
 //! hardware features) so that every exported bundle is checked by the device's own code.
 
 pub mod bank;
+pub mod board;
 pub mod bundle_check;
 pub mod inspector;
+pub mod line;
 pub mod network;
 pub mod preprocess;
