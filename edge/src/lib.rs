@@ -11,9 +11,17 @@
 //! - [`inspector`]: [`inspector::Inspector`] runs a bundle on frames: preprocess → tract
 //!   → bank → `shared::score` → verdict.
 //!
-//! Frame sources, line I/O and reject scheduling arrive with the
-//! edge-runtime issue; the trainer already depends on this crate (library only, no
-//! hardware features) so that every exported bundle is checked by the device's own code.
+//! - [`line`](mod@line): the reject station's I/O behind `embedded-hal` 1.0 pins ([`line::LineIo`]:
+//!   debounced photo-eye, encoder, reject / fault / heartbeat outputs with per-line
+//!   polarity) and [`line::LineDriver`], which ticks `shared::scheduler` on µs or encoder
+//!   counts and drives the reject pulse; backends: simulated line (always), `rppal`
+//!   (feature `rppal`), GPIO character device (feature `cdev`).
+//! - [`board`]: board profiles (`boards/*.toml`) → camera mode, GPIO lines, reject timing,
+//!   threads, log and capture paths; errors name file, line and field.
+//!
+//! Frame sources and the verdict log arrive with the edge-runtime issue; the trainer
+//! already depends on this crate (library only, no hardware features) so that every
+//! exported bundle is checked by the device's own code.
 
 pub mod bank;
 pub mod board;

@@ -13,7 +13,7 @@ use super::axis::LineAxis;
 use super::clock::MonotonicClock;
 use super::error::{LineError, PinError, PinOp};
 use super::event::{FaultCause, Faults, LineEvent, LineStats};
-use super::io::{LineIo, LineSample, OutputRole};
+use super::io::{LineIo, OutputRole};
 
 /// Scheduler capacity `N` the runtime instantiates [`LineDriver`] with; board profiles
 /// may ask for at most this many parts in flight.
@@ -142,14 +142,11 @@ where
         self.last_tick_us = Some(now_us);
         self.stats.ticks += 1;
 
-        let sample = match self.io.sample(now_us) {
-            Ok(s) => s,
-            Err(e) => {
-                // The position holds (encoder axis) and no trigger is seen this tick.
-                self.pin_failed(e);
-                LineSample::default()
-            }
-        };
+        let mut failures = Vec::new();
+        let sample = self.io.sample(now_us, |e| failures.push(e));
+        for e in failures {
+            self.pin_failed(e);
+        }
         if let Some(p) = A::at_tick(now_us, sample.encoder_counts) {
             self.position = self.position.max(p);
         }

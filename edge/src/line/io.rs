@@ -274,30 +274,38 @@ impl<I: InputPin, O: OutputPin> LineIo<I, O> {
         self.heartbeat.is_some()
     }
 
-    /// Reads the trigger and encoder inputs at `now_us`.
-    ///
-    /// # Errors
-    /// The first input that could not be read; the inputs after it are not read this
-    /// time.
-    pub fn sample(&mut self, now_us: u64) -> Result<LineSample, PinError> {
+    /// Reads the trigger and encoder inputs at `now_us`. Every input is read even when
+    /// another fails, so a trigger edge is never lost to an encoder error; each failure
+    /// goes to `failed`, and the sample holds what could be read (the encoder count
+    /// holds still for a tick in which a channel could not be read).
+    pub fn sample(&mut self, now_us: u64, mut failed: impl FnMut(PinError)) -> LineSample {
         let mut sample = LineSample::default();
         if let Some((pin, detector)) = self.trigger.as_mut() {
-            let high = read(pin, InputRole::Trigger)?;
-            sample.trigger_at_us = detector.sample(high, now_us);
+            match read(pin, InputRole::Trigger) {
+                Ok(high) => sample.trigger_at_us = detector.sample(high, now_us),
+                Err(e) => failed(e),
+            }
         }
         if let Some(enc) = self.encoder.as_mut() {
-            let a = read(&mut enc.a, InputRole::EncoderA)?;
+            let a = read(&mut enc.a, InputRole::EncoderA);
             // B is only read in quadrature mode.
             let b = match enc.b.as_mut() {
                 Some(pin) if enc.counter.mode() == EncoderMode::Quadrature => {
-                    read(pin, InputRole::EncoderB)?
+                    read(pin, InputRole::EncoderB)
                 }
-                _ => false,
+                _ => Ok(false),
             };
-            enc.counter.sample(a, b);
+            match (a, b) {
+                (Ok(a), Ok(b)) => enc.counter.sample(a, b),
+                (a, b) => {
+                    for e in [a.err(), b.err()].into_iter().flatten() {
+                        failed(e);
+                    }
+                }
+            }
             sample.encoder_counts = Some(enc.counter.counts());
         }
-        Ok(sample)
+        sample
     }
 
     /// Encoder position, counts; `None` without an encoder.

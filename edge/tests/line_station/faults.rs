@@ -197,3 +197,25 @@ fn heartbeat_toggles_every_half_period() {
     assert_eq!(high, vec![Some(250_000), Some(250_000)]);
     assert!(line.clock().now_us() >= 1_100_000);
 }
+
+#[test]
+fn an_encoder_read_failure_does_not_lose_the_trigger_seen_in_the_same_tick() {
+    let (line, mut driver) = station::<Micros>(true, 0, driver_config(10_000, 5_000, 1_000));
+    driver.set_ready(true);
+    tick_at(&line, &mut driver, 0);
+    line.pulse_input(InputRole::Trigger, 1_000, 2_000);
+    line.fail_reads(InputRole::EncoderA, 1);
+    let events = tick_at(&line, &mut driver, 1_000);
+    assert!(events.iter().any(|e| matches!(
+        e,
+        LineEvent::Triggered {
+            part_id: PartId(0),
+            ..
+        }
+    )));
+    assert!(events.iter().any(|e| matches!(
+        e,
+        LineEvent::PinFailed(err) if err.line == "encoder A" && err.op == PinOp::Read
+    )));
+    assert!(fault_asserted(&line));
+}
