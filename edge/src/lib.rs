@@ -19,18 +19,29 @@
 //!   capture store that keeps frames for retraining within a disk quota.
 //! - [`clock`]: monotonic µs time that can sleep, injected so tests never wait.
 //!
-//! Line I/O and the line loop arrive with the rest of the edge-runtime issue; the trainer
-//! already depends on this crate (library only, no hardware features) so that every
-//! exported bundle is checked by the device's own code.
+//! - [`line`](mod@line): the reject station's I/O behind `embedded-hal` 1.0 pins ([`line::LineIo`]:
+//!   debounced photo-eye, encoder, reject / fault / heartbeat outputs with per-line
+//!   polarity) and [`line::LineDriver`], which ticks `shared::scheduler` on µs or encoder
+//!   counts and drives the reject pulse; backends: simulated line (always), `rppal`
+//!   (feature `rppal`), GPIO character device (feature `cdev`).
+//! - [`board`]: board profiles (`boards/*.toml`) → camera mode, GPIO lines, reject timing,
+//!   threads, log and capture paths; errors name file, line and field.
 //!
-//! Cargo feature `v4l` (off by default) adds the V4L2 camera backend; building it needs
-//! `libclang-dev` (bindgen).
+//! The line loop (`edge run`) arrives with the rest of the edge-runtime issue; the trainer
+//! depends on this crate (library only, no hardware features) so that every exported
+//! bundle is checked by the device's own code.
+//!
+//! Cargo features (all off by default, so the library builds anywhere): `v4l` (V4L2
+//! camera; building it needs `libclang-dev` for bindgen), `rppal` (Raspberry Pi GPIO),
+//! `cdev` (Linux GPIO character device).
 
 pub mod bank;
+pub mod board;
 pub mod bundle_check;
 pub mod clock;
 pub mod inspector;
 mod jsonl;
+pub mod line;
 pub mod network;
 pub mod preprocess;
 pub mod resample;
