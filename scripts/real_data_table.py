@@ -28,6 +28,7 @@ CONFIGS = {
     "bank": [],  # the defaults: int8 10 % coreset (at most 16,384 entries), layers stride8,stage4
     "bank-f32": ["--precision", "f32"],
     "bank-1pct": ["--coreset", "0.01"],
+    "bank-nocap": ["--max-entries", "0"],
     "bank-reweight": ["--reweight", "3"],
     "bank-s16": ["--layers", "stride8,stride16"],
     "position": ["--model", "position"],
