@@ -32,6 +32,8 @@ CONFIGS = {
     "bank-reweight": ["--reweight", "3"],
     "bank-s16": ["--layers", "stride8,stride16"],
     "position": ["--model", "position"],
+    "position-r1": ["--model", "position", "--search-radius", "1"],
+    "position-32": ["--model", "position", "--entries-per-location", "32"],
     "position-s16": ["--model", "position", "--layers", "stride8,stride16"],
     "gaussian": ["--model", "gaussian"],
     "gaussian-s16": ["--model", "gaussian", "--layers", "stride8,stride16"],

@@ -44,6 +44,6 @@ mod jsonl;
 pub mod line;
 pub mod network;
 pub mod preprocess;
-pub mod resample;
 pub mod record;
+pub mod resample;
 pub mod source;

@@ -40,7 +40,7 @@ fn dataset(dir: &Path) -> PathBuf {
 
 fn config(model: ModelChoice) -> FitConfig {
     FitConfig {
-        input_size: INPUT,
+        input: (INPUT, INPUT),
         model,
         holdout_fraction: 0.15,
         threads: 2,
@@ -250,4 +250,40 @@ fn eval_names_what_is_missing() {
     let err =
         evaluate_bundle(&missing, &folder, &dir.0.join("r"), &EvalConfig::default()).unwrap_err();
     assert!(matches!(err, EvalError::NoTestSet(_)), "{err}");
+}
+
+#[test]
+fn non_square_inputs_fit_and_evaluate() {
+    let dir = TempDir::create("fit-wide");
+    let data = dataset(&dir.0);
+    let weights = TeacherWeights::load_default().unwrap();
+    let out = dir.0.join("wide.bundle");
+    let wide = FitConfig {
+        input: (128, 64),
+        ..config(ModelChoice::default_position())
+    };
+    let fitted = fit(&data, None, &out, &weights, &wide).unwrap();
+    let m = &fitted.manifest;
+    assert_eq!((m.input.width, m.input.height), (128, 64));
+    assert_eq!((m.score.map_width, m.score.map_height), (16, 8));
+    let r = evaluate_bundle(&out, &data, &dir.0.join("r"), &EvalConfig::default())
+        .unwrap()
+        .report;
+    assert!(r.pixel_auroc.is_some());
+
+    let narrow = FitConfig {
+        input: (16, 64),
+        ..wide
+    };
+    let err = fit(&data, None, &out, &weights, &narrow).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            FitError::Config {
+                field: "input-size",
+                ..
+            }
+        ),
+        "{err}"
+    );
 }

@@ -51,11 +51,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             args.report.clone()
         };
         let evaluated = evaluate_bundle(bundle, &args.data, &dir, &config).with_context(|| {
-            format!(
-                "evaluating {} on {}",
-                bundle.display(),
-                args.data.display()
-            )
+            format!("evaluating {} on {}", bundle.display(), args.data.display())
         })?;
         if several {
             println!("== {}", bundle.display());

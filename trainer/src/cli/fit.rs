@@ -77,9 +77,10 @@ pub struct Args {
     /// Gaussian: keep this many randomly chosen feature dimensions (default: all).
     #[arg(long)]
     pub gaussian_dims: Option<usize>,
-    /// Network input side in pixels (frames are resized to size×size).
-    #[arg(long, default_value_t = 256)]
-    pub input_size: u32,
+    /// Network input in pixels: `256` (square) or `WxH` such as `448x160` for long parts
+    /// or non-square cameras (frames are resized to it; the aspect ratio is not kept).
+    #[arg(long, default_value = "256", value_parser = parse_input_size)]
+    pub input_size: (u32, u32),
     /// Teacher layers, comma-separated (`strideN` or `stageN`).
     #[arg(long, value_delimiter = ',', default_value = DEFAULT_LAYERS_ARG)]
     pub layers: Vec<String>,
@@ -134,7 +135,7 @@ impl Args {
             },
         };
         FitConfig {
-            input_size: self.input_size,
+            input: self.input_size,
             layers: self.layers.clone(),
             model,
             holdout_fraction: self.holdout,
@@ -149,6 +150,19 @@ impl Args {
             progress: !self.quiet,
             parity_tolerance: defaults.parity_tolerance,
         }
+    }
+}
+
+/// `"256"` → (256, 256); `"448x160"` → (448, 160).
+fn parse_input_size(text: &str) -> Result<(u32, u32), String> {
+    let side = |s: &str| {
+        s.trim()
+            .parse::<u32>()
+            .map_err(|_| format!("`{text}`: expected a size such as 256 or 448x160"))
+    };
+    match text.split_once(['x', 'X', '×']) {
+        Some((w, h)) => Ok((side(w)?, side(h)?)),
+        None => side(text).map(|s| (s, s)),
     }
 }
 

@@ -13,8 +13,8 @@ use rayon::prelude::*;
 use tract_onnx::prelude::*;
 
 use super::error::FeatureError;
-use super::graph::{feature_graph, FeatureGraph, DEFAULT_LAYERS};
-use super::preprocess::preprocess;
+use super::graph::{feature_graph_sized, FeatureGraph, DEFAULT_LAYERS};
+use super::preprocess::{teacher_input_sized, TEACHER_NORMALISATION};
 use crate::onnx::{runnable_from_bytes, Plan};
 use crate::teacher::TeacherWeights;
 
@@ -62,21 +62,32 @@ impl FeatureExtractor {
         Self::with_layers(weights, input_size, &DEFAULT_LAYERS, threads)
     }
 
-    /// Chosen teacher `layers` (e.g. `["stride8", "stride16"]`).
+    /// Chosen teacher `layers` (e.g. `["stride8", "stride16"]`) at `input_size`².
     pub fn with_layers(
         weights: &TeacherWeights,
         input_size: u32,
         layers: &[&str],
         threads: usize,
     ) -> Result<Self, FeatureError> {
-        if input_size < 32 || layers.is_empty() || threads == 0 {
+        Self::with_layers_sized(weights, (input_size, input_size), layers, threads)
+    }
+
+    /// Chosen teacher `layers` at `width × height` inputs (non-square cameras, long
+    /// parts).
+    pub fn with_layers_sized(
+        weights: &TeacherWeights,
+        (width, height): (u32, u32),
+        layers: &[&str],
+        threads: usize,
+    ) -> Result<Self, FeatureError> {
+        if width.min(height) < 32 || layers.is_empty() || threads == 0 {
             return Err(FeatureError::Invalid(format!(
-                "feature extractor needs input size >= 32 (got {input_size}), at least one \
-                 layer (got {}) and threads >= 1 (got {threads})",
+                "feature extractor needs input sides >= 32 (got {width}×{height}), at least \
+                 one layer (got {}) and threads >= 1 (got {threads})",
                 layers.len()
             )));
         }
-        let graph = feature_graph(weights, input_size as usize, layers)?;
+        let graph = feature_graph_sized(weights, (width as usize, height as usize), layers)?;
         let plan = runnable_from_bytes(&graph.onnx, "patch features")
             .map_err(|e| FeatureError::Runtime(format!("{e:#}")))?;
         Ok(Self {
@@ -91,9 +102,17 @@ impl FeatureExtractor {
         &self.graph.onnx
     }
 
-    /// Input side in pixels.
+    /// Input width in pixels (the side, for square inputs).
     pub fn input_size(&self) -> u32 {
-        self.graph.input_size as u32
+        self.graph.input_width as u32
+    }
+
+    /// Input `(width, height)` in pixels.
+    pub fn input_dims(&self) -> (u32, u32) {
+        (
+            self.graph.input_width as u32,
+            self.graph.input_height as u32,
+        )
     }
 
     /// Output `(channels, height, width)`.
@@ -101,10 +120,10 @@ impl FeatureExtractor {
         (self.graph.channels, self.graph.height, self.graph.width)
     }
 
-    /// Features of an already preprocessed input (`[1, 3, size, size]` values).
+    /// Features of an already preprocessed input (`[1, 3, height, width]` values).
     pub fn extract_input(&self, nchw: &[f32]) -> Result<PatchFeatures, FeatureError> {
-        let s = self.graph.input_size;
-        let input = Tensor::from_shape(&[1, 3, s, s], nchw)
+        let (w, h) = (self.graph.input_width, self.graph.input_height);
+        let input = Tensor::from_shape(&[1, 3, h, w], nchw)
             .map_err(|e| FeatureError::Invalid(format!("input tensor: {e:#}")))?;
         let out = self
             .plan
@@ -137,8 +156,10 @@ impl FeatureExtractor {
 
     /// Features of one image ([`preprocess`] then the graph).
     pub fn extract(&self, image: &RgbImage) -> Result<PatchFeatures, FeatureError> {
-        let input = preprocess(image, self.input_size())
-            .map_err(|e| FeatureError::Invalid(format!("preprocessing: {e}")))?;
+        let (w, h) = self.input_dims();
+        let input =
+            edge::preprocess::preprocess(image, teacher_input_sized(w, h), &TEACHER_NORMALISATION)
+                .map_err(|e| FeatureError::Invalid(format!("preprocessing: {e}")))?;
         self.extract_input(&input)
     }
 

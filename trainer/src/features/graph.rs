@@ -24,10 +24,12 @@ pub const DEFAULT_LAYERS: [&str; 2] = ["stride8", "stage4"];
 /// A written feature-extractor graph and its output shape.
 #[derive(Debug, Clone)]
 pub struct FeatureGraph {
-    /// ONNX bytes; input [`INPUT_NAME`] `[1, 3, size, size]`, output [`FEATURES_NAME`].
+    /// ONNX bytes; input [`INPUT_NAME`] `[1, 3, height, width]`, output [`FEATURES_NAME`].
     pub onnx: Vec<u8>,
-    /// Input side in pixels.
-    pub input_size: usize,
+    /// Input width in pixels.
+    pub input_width: usize,
+    /// Input height in pixels.
+    pub input_height: usize,
     /// Output channels (sum over layers).
     pub channels: usize,
     /// Output grid height.
@@ -42,19 +44,28 @@ pub fn feature_graph(
     size: usize,
     layers: &[&str],
 ) -> Result<FeatureGraph, TeacherError> {
+    feature_graph_sized(weights, (size, size), layers)
+}
+
+/// Writes the feature graph for `width × height` inputs and the given teacher `layers`.
+pub fn feature_graph_sized(
+    weights: &TeacherWeights,
+    (width_in, height_in): (usize, usize),
+    layers: &[&str],
+) -> Result<FeatureGraph, TeacherError> {
     let stages = layers
         .iter()
         .map(|l| weights.arch.resolve_layer(l))
         .collect::<Result<Vec<_>, _>>()?;
     let mut g =
         GraphBuilder::new(&format!("{}-patch-features", weights.name())).with_doc(&format!(
-            "{} layers {} at {size}x{size}; 3x3 avg, bilinear to finest grid, concat; input RGB \
+            "{} layers {} at {width_in}x{height_in}; 3x3 avg, bilinear to finest grid, concat; input RGB \
              (x-127)/128 NCHW",
             weights.name(),
             layers.join(",")
         ));
-    let input = g.input(INPUT_NAME, &[1, 3, size as i64, size as i64])?;
-    let maps = add_trunk(&mut g, weights, &input, [size, size], &stages)?;
+    let input = g.input(INPUT_NAME, &[1, 3, height_in as i64, width_in as i64])?;
+    let maps = add_trunk(&mut g, weights, &input, [height_in, width_in], &stages)?;
     let (height, width) = maps
         .iter()
         .map(|m| (m.height, m.width))
@@ -87,7 +98,8 @@ pub fn feature_graph(
     g.output(&out, &[1, channels as i64, height as i64, width as i64])?;
     Ok(FeatureGraph {
         onnx: g.encode(),
-        input_size: size,
+        input_width: width_in,
+        input_height: height_in,
         channels,
         height,
         width,

@@ -18,5 +18,5 @@ pub mod preprocess;
 
 pub use error::FeatureError;
 pub use extractor::{open_rgb, FeatureExtractor, PatchFeatures};
-pub use graph::{feature_graph, FeatureGraph, DEFAULT_LAYERS, FEATURES_NAME};
+pub use graph::{feature_graph, feature_graph_sized, FeatureGraph, DEFAULT_LAYERS, FEATURES_NAME};
 pub use preprocess::preprocess;

@@ -24,9 +24,14 @@ pub const TEACHER_NORMALISATION: Preprocess = Preprocess {
 
 /// The square RGB network input of side `size`.
 pub fn teacher_input(size: u32) -> InputSpec {
+    teacher_input_sized(size, size)
+}
+
+/// The RGB network input of `width × height` pixels.
+pub fn teacher_input_sized(width: u32, height: u32) -> InputSpec {
     InputSpec {
-        width: size,
-        height: size,
+        width,
+        height,
         channels: 3,
     }
 }

@@ -99,8 +99,9 @@ impl ModelChoice {
 /// Everything [`super::fit`] needs besides the data.
 #[derive(Debug, Clone)]
 pub struct FitConfig {
-    /// Network input side (square), pixels.
-    pub input_size: u32,
+    /// Network input `(width, height)`, pixels; frames are resized to it (aspect not
+    /// kept, so give long parts a long input).
+    pub input: (u32, u32),
     /// Teacher layers (`strideN` / `stageN`).
     pub layers: Vec<String>,
     /// Model family and settings.
@@ -124,7 +125,7 @@ pub struct FitConfig {
 impl Default for FitConfig {
     fn default() -> Self {
         FitConfig {
-            input_size: 256,
+            input: (256, 256),
             layers: crate::features::DEFAULT_LAYERS
                 .iter()
                 .map(|l| (*l).to_string())

@@ -5,18 +5,18 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use shared::bundle::{Manifest, ModelKind, Provenance};
 use shared::score::{ImageScore, ScoreConfig, ScoreStats, Thresholds};
 
-use crate::features::preprocess::{teacher_input, TEACHER_NORMALISATION};
+use crate::features::preprocess::{teacher_input_sized, TEACHER_NORMALISATION};
 
 /// `manifest.extra` key recording the teacher layers (for `edge info` and retraining).
 pub const LAYERS_KEY: &str = "features.layers";
 /// `manifest.extra` key recording the teacher network's name.
 pub const TEACHER_KEY: &str = "features.teacher";
 
-/// Manifest for `kind` over a `map_w × map_h` patch grid at `input_size`², thresholds
+/// Manifest for `kind` over a `map_w × map_h` patch grid at an `input` (w, h), thresholds
 /// unset (`f32::MAX`: rejects nothing until calibrated) and empty statistics.
 pub(crate) fn uncalibrated(
     kind: ModelKind,
-    input_size: u32,
+    (input_w, input_h): (u32, u32),
     (map_w, map_h): (usize, usize),
     smoothing_sigma: f32,
     dataset_fingerprint: String,
@@ -27,7 +27,7 @@ pub(crate) fn uncalibrated(
         .map_or(0, |d| d.as_secs());
     Manifest {
         model: kind,
-        input: teacher_input(input_size),
+        input: teacher_input_sized(input_w, input_h),
         preprocess: TEACHER_NORMALISATION,
         score: ScoreConfig {
             smoothing_sigma,

@@ -69,11 +69,9 @@ fn check(config: &FitConfig) -> Result<(), FitError> {
     if config.threads == 0 {
         return problem("threads", "0: use at least 1".into());
     }
-    if config.input_size < 32 {
-        return problem(
-            "input-size",
-            format!("{}: use at least 32", config.input_size),
-        );
+    if config.input.0.min(config.input.1) < 32 {
+        let (w, h) = config.input;
+        return problem("input-size", format!("{w}×{h}: use sides of at least 32"));
     }
     if config.layers.is_empty() {
         return problem("layers", "empty: name at least one teacher layer".into());
@@ -135,7 +133,7 @@ pub fn fit(
 
     let layers: Vec<&str> = config.layers.iter().map(String::as_str).collect();
     let extractor =
-        FeatureExtractor::with_layers(weights, config.input_size, &layers, config.threads)?;
+        FeatureExtractor::with_layers_sized(weights, config.input, &layers, config.threads)?;
     let (c, h, w) = extractor.output_shape();
     let grid = GridShape::new(h, w, c);
     let start = Instant::now();
@@ -161,7 +159,7 @@ pub fn fit(
     extra.push((TEACHER_KEY.into(), weights.name().to_string()));
     let manifest = uncalibrated(
         fitted.kind,
-        config.input_size,
+        config.input,
         (w, h),
         config.smoothing_sigma,
         data::fingerprint(&dataset)?,

@@ -25,9 +25,9 @@
 //!   folder, then rename); nothing else in `OUT` is touched or deleted.
 
 pub mod colormap;
+mod compare;
 mod error;
 mod evaluate;
-mod compare;
 mod markdown;
 pub mod overlay;
 mod run;
