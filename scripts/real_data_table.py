@@ -29,9 +29,13 @@ CONFIGS = {
     "bank-f32": ["--precision", "f32"],
     "bank-1pct": ["--coreset", "0.01"],
     "bank-nocap": ["--max-entries", "0"],
+    "bank-25pct": ["--coreset", "0.25"],
+    "bank-full": ["--coreset", "1.0", "--max-entries", "0"],
     "bank-reweight": ["--reweight", "3"],
     "bank-s16": ["--layers", "stride8,stride16"],
     "position": ["--model", "position"],
+    "bank-wide": ["--input-size", "448x160"],  # long parts: keep the aspect ratio
+    "gaussian-wide": ["--model", "gaussian", "--input-size", "448x160"],
     "position-r1": ["--model", "position", "--search-radius", "1"],
     "position-32": ["--model", "position", "--entries-per-location", "32"],
     "position-s16": ["--model", "position", "--layers", "stride8,stride16"],
