@@ -72,6 +72,10 @@ impl Observer for Printer {
         println!("-- summary so far\n{summary}");
     }
 
+    fn notice(&mut self, message: &dyn std::fmt::Display) {
+        eprintln!("note: {message}");
+    }
+
     fn warning(&mut self, message: &dyn std::fmt::Display) {
         self.warnings += 1;
         let n = self.warnings;
@@ -212,6 +216,14 @@ fn print_report(report: &RunReport) {
         s.max_fire_late_by,
         l.unit
     );
+    match l.realtime {
+        Some(true) => println!("tick thread  real-time priority (SCHED_FIFO)"),
+        Some(false) => println!(
+            "tick thread  normal priority: SCHED_FIFO was refused, pulses can be late under \
+             CPU load (allow it with LimitRTPRIO=20 in the systemd unit, as boards/edge.service does)"
+        ),
+        None => {}
+    }
     if l.faults.any() || l.stats.refused_triggers > 0 {
         println!(
             "faults       latched {:?}; {} untracked triggers, {} pin read / {} write failures",

@@ -246,30 +246,30 @@ fn check_gpio(
             format!("{backend}{chip}: lines opened but a write failed: {e}"),
             Some("check the wiring and the line numbers in the profile".into()),
         ),
-        Err(e) => line("gpio", Status::Fail, chain(&e), Some(gpio_fix(&e))),
+        Err(e) => line("gpio", Status::Fail, chain(&e), gpio_fix(&e)),
     }
 }
 
-fn gpio_fix(error: &OpenError) -> String {
-    match error {
+/// What to do, where the backend's own message does not already say it.
+fn gpio_fix(error: &OpenError) -> Option<String> {
+    let fix = match error {
         OpenError::Gpio { source, .. } => match source {
-            BackendError::NotCompiled { backend } => {
-                format!("build edge with `--features {backend}`, or use --gpio sim")
+            // These messages name the fix themselves.
+            BackendError::NotCompiled { .. }
+            | BackendError::NoChip { .. }
+            | BackendError::NoChipPath => return None,
+            _ => {
+                "check the line numbers, the user's `gpio` group and that no other process \
+                 (edge.service?) holds the lines"
             }
-            BackendError::NoChip { .. } => {
-                "not on the board, or wrong `gpio.chip`: list chips with `gpiodetect`".into()
-            }
-            BackendError::NoChipPath => "add `chip = \"/dev/gpiochip0\"` to [gpio]".into(),
-            _ => "check the line numbers, the user's `gpio` group and that no other process \
-                  (edge.service?) holds the lines"
-                .into(),
         },
         OpenError::Line {
             source: LineError::DebounceTooLong { .. } | LineError::Timing(_),
             ..
-        } => "fix [reject] timing or the trigger debounce in the profile".into(),
-        _ => "check the [gpio] section of the profile".into(),
-    }
+        } => "fix [reject] timing or the trigger debounce in the profile",
+        _ => "check the [gpio] section of the profile",
+    };
+    Some(fix.into())
 }
 
 fn check_bundle(path: &Path, threads: usize) -> CheckLine {

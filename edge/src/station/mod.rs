@@ -11,7 +11,7 @@
 //!   without waiting). Both read a [`LineClock`] tied to the loop's clock.
 //! - [`Recorder`] writes the verdict log and keeps frames in the capture store.
 //! - [`open_station`] builds all of it from a board profile and `edge run`'s options.
-//! - [`bench`] times the inspector stage by stage (`edge bench`); [`check`] probes a
+//! - [`bench`](mod@bench) times the inspector stage by stage (`edge bench`); [`check`] probes a
 //!   board (`edge check`).
 //!
 //! The rules (which part passes, when the fault output is asserted, what happens at the
@@ -20,19 +20,19 @@
 
 pub mod bench;
 pub mod check;
-mod clock;
-mod inspect;
-mod latency;
+pub mod clock;
+pub mod inspect;
+pub mod latency;
 mod part;
-mod port;
-mod records;
-mod run;
-mod setup;
-mod stepped;
-mod summary;
-mod threaded;
+pub mod port;
+pub mod records;
+pub mod run;
+pub mod setup;
+pub mod stepped;
+pub mod summary;
+pub mod threaded;
 mod tick;
-mod truth;
+pub mod truth;
 
 pub use clock::LineClock;
 pub use inspect::{Inspect, InspectOutcome};
@@ -48,6 +48,6 @@ pub use setup::{
 };
 pub use stepped::SteppedLine;
 pub use summary::{RejectCounts, Summary, TruthCounts};
-pub use threaded::{StartError, ThreadedLine};
+pub use threaded::{StartError, ThreadedLine, RT_PRIORITY};
 pub use tick::StationDriver;
 pub use truth::{truth_of, truth_of_path, Truth};

@@ -54,6 +54,9 @@ pub struct LineReport {
     /// Whether whatever ticks the driver is still running (a dead tick thread means no
     /// pulses: the loop stops).
     pub ticking: bool,
+    /// Whether the tick thread runs at real-time priority (`SCHED_FIFO`): `None` where
+    /// no thread ticks (a stepped line) or before it tried; `Some(false)` when refused.
+    pub realtime: Option<bool>,
 }
 
 /// The loop's view of the reject station; see the [module docs](self).

@@ -144,6 +144,8 @@ pub trait Observer {
     fn summary(&mut self, _summary: &Summary) {}
     /// Something went wrong around a part (a write failed, the camera went away).
     fn warning(&mut self, _message: &dyn fmt::Display) {}
+    /// The station changed state for the better (the camera delivers again: ready).
+    fn notice(&mut self, _message: &dyn fmt::Display) {}
 }
 
 /// An [`Observer`] that ignores everything.
@@ -409,7 +411,7 @@ impl LineLoop<'_, '_> {
         self.st.line.set_ready(healthy);
         if healthy {
             self.observer
-                .warning(&"source delivering: station ready (fault output released)");
+                .notice(&"source delivering: station ready (fault output released)");
         } else {
             self.summary.camera_losses += 1;
             self.observer.warning(

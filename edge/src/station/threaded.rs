@@ -10,10 +10,15 @@
 //!   and asserts the fault output, so no later tick can raise the line again.
 //! - A tick thread that died (a panic) is reported by [`LineReport::ticking`]; the
 //!   loop then stops, the heartbeat stalls and the PLC sees it.
+//! - The tick thread asks for real-time priority (`SCHED_FIFO` at [`RT_PRIORITY`],
+//!   Linux): the inference threads keep every core busy, and at normal priority a tick
+//!   can wait for a scheduler slice (tens of ms under load), which would hold the valve
+//!   open or fire late. Without permission (`LimitRTPRIO` in the systemd unit, or root)
+//!   it runs at normal priority and [`LineReport::realtime`] says `Some(false)`.
 
 use std::collections::VecDeque;
 use std::fmt;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
 
@@ -39,12 +44,22 @@ pub enum StartError {
 
 type Shared<I, O, A> = Arc<Mutex<LineCore<I, O, A>>>;
 
+/// `SCHED_FIFO` priority of the tick thread: above every normal thread, below the
+/// kernel's threaded interrupts (50), so GPIO and USB interrupts still come first.
+pub const RT_PRIORITY: u8 = 20;
+
+/// [`ThreadedLine`]'s priority state: not tried yet, refused, granted.
+const RT_UNKNOWN: u8 = 0;
+const RT_REFUSED: u8 = 1;
+const RT_GRANTED: u8 = 2;
+
 /// See the [module docs](self).
 pub struct ThreadedLine<I, O, A: LineAxis> {
     core: Shared<I, O, A>,
     world: SharedClock,
     period_us: u64,
     stop: Arc<AtomicBool>,
+    realtime: Arc<AtomicU8>,
     thread: Option<JoinHandle<()>>,
 }
 
@@ -87,11 +102,20 @@ where
         let period_us = period_us.max(1);
         let core = Arc::new(Mutex::new(LineCore::new(io, config, clock, sim)?));
         let stop = Arc::new(AtomicBool::new(false));
+        let realtime = Arc::new(AtomicU8::new(RT_UNKNOWN));
         let thread = {
             let (core, world, stop) = (Arc::clone(&core), world.clone(), Arc::clone(&stop));
+            let realtime = Arc::clone(&realtime);
             std::thread::Builder::new()
                 .name("line-tick".into())
-                .spawn(move || tick_loop(&core, &world, &stop, period_us))
+                .spawn(move || {
+                    let granted = raise_priority();
+                    realtime.store(
+                        if granted { RT_GRANTED } else { RT_REFUSED },
+                        Ordering::SeqCst,
+                    );
+                    tick_loop(&core, &world, &stop, period_us);
+                })
                 .map_err(StartError::Thread)?
         };
         Ok(Self {
@@ -99,6 +123,7 @@ where
             world,
             period_us,
             stop,
+            realtime,
             thread: Some(thread),
         })
     }
@@ -112,6 +137,29 @@ where
     }
 }
 
+/// Asks for `SCHED_FIFO` at [`RT_PRIORITY`] for the calling thread; whether granted.
+#[cfg(target_os = "linux")]
+fn raise_priority() -> bool {
+    use thread_priority::{
+        set_thread_priority_and_policy, thread_native_id, RealtimeThreadSchedulePolicy,
+        ThreadPriority, ThreadPriorityValue, ThreadSchedulePolicy,
+    };
+    let Ok(value) = ThreadPriorityValue::try_from(RT_PRIORITY) else {
+        return false;
+    };
+    set_thread_priority_and_policy(
+        thread_native_id(),
+        ThreadPriority::Crossplatform(value),
+        ThreadSchedulePolicy::Realtime(RealtimeThreadSchedulePolicy::Fifo),
+    )
+    .is_ok()
+}
+
+#[cfg(not(target_os = "linux"))]
+fn raise_priority() -> bool {
+    false
+}
+
 fn tick_loop<I: InputPin, O: OutputPin, A: LineAxis>(
     core: &Mutex<LineCore<I, O, A>>,
     world: &SharedClock,
@@ -123,12 +171,12 @@ fn tick_loop<I: InputPin, O: OutputPin, A: LineAxis>(
         lock(core).tick(world.now_us());
         due = due.saturating_add(period_us);
         let now = world.now_us();
-        if due > now {
-            world.sleep_us(due - now);
-        } else {
-            // Late: no burst of catch-up ticks, the next one is a period from now.
-            due = now;
+        if due <= now {
+            // Late: no burst of catch-up ticks, the next one is a period from now. Always
+            // sleeping also keeps a real-time thread from ever hogging its core.
+            due = now.saturating_add(period_us);
         }
+        world.sleep_us(due - now);
     }
 }
 
@@ -187,7 +235,13 @@ where
 
     fn report(&self) -> LineReport {
         let ticking = self.thread.as_ref().is_some_and(|t| !t.is_finished());
-        lock(&self.core).report(ticking)
+        let mut report = lock(&self.core).report(ticking);
+        report.realtime = match self.realtime.load(Ordering::SeqCst) {
+            RT_GRANTED => Some(true),
+            RT_REFUSED => Some(false),
+            _ => None,
+        };
+        report
     }
 
     fn fires(&self) -> Vec<FireRecord> {

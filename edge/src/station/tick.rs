@@ -14,6 +14,10 @@ use crate::line::{
     LINE_CAPACITY,
 };
 
+/// How long a simulated part blocks the photo-eye beyond its debounce, µs: long enough
+/// to be seen by a late tick, as a real part of a few cm at belt speed would be.
+const SIM_PRESS_US: u64 = 20_000;
+
 /// The driver type every station runs.
 pub type StationDriver<I, O, A> = LineDriver<I, O, LineClock, A, LINE_CAPACITY>;
 
@@ -143,14 +147,14 @@ impl<I: InputPin, O: OutputPin, A: LineAxis> LineCore<I, O, A> {
     }
 
     /// Scripts a photo-eye pulse from `now_us + 1` (strictly after any tick at `now_us`,
-    /// whose sample must see the line low) long enough to pass the debounce.
+    /// whose sample must see the line low), the debounce + [`SIM_PRESS_US`] long.
     pub(crate) fn press_trigger(&mut self, now_us: u64, tick_period_us: u64) -> bool {
         let Some(sim) = self.sim.as_ref().filter(|_| self.has_trigger()) else {
             return false;
         };
         // Presses must not overlap, or two parts would make one edge.
         let start_us = now_us.max(self.press_ends_us + tick_period_us) + 1;
-        let width_us = self.driver.io().config().debounce_us + 3 * tick_period_us;
+        let width_us = self.driver.io().config().debounce_us + SIM_PRESS_US.max(3 * tick_period_us);
         sim.pulse_input(InputRole::Trigger, start_us, width_us);
         self.press_ends_us = start_us + width_us;
         true
@@ -165,6 +169,7 @@ impl<I: InputPin, O: OutputPin, A: LineAxis> LineCore<I, O, A> {
             in_flight: self.driver.scheduler().in_flight(),
             unit: A::UNIT,
             ticking,
+            realtime: None,
         }
     }
 

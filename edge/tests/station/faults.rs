@@ -137,6 +137,8 @@ fn camera_loss_rejects_parts_asserts_fault_and_inspection_resumes() {
     );
     assert!(periods[2].width_us.is_none(), "asserted at shutdown");
     assert!(keep.warnings.iter().any(|w| w.contains("unhealthy")));
+    // Ready at the first frame and again after the outage.
+    assert_eq!(keep.notices.len(), 2, "{:?}", keep.notices);
 }
 
 #[test]

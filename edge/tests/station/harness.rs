@@ -146,6 +146,7 @@ pub fn options() -> LoopOptions {
 pub struct Keep {
     pub parts: Vec<(VerdictRecord, PartTrigger)>,
     pub warnings: Vec<String>,
+    pub notices: Vec<String>,
     pub summaries: Vec<Summary>,
 }
 
@@ -158,6 +159,9 @@ impl Observer for Keep {
     }
     fn warning(&mut self, message: &dyn std::fmt::Display) {
         self.warnings.push(message.to_string());
+    }
+    fn notice(&mut self, message: &dyn std::fmt::Display) {
+        self.notices.push(message.to_string());
     }
 }
 

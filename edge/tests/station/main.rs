@@ -6,6 +6,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod alloc;
 mod cli;
 mod faults;
 mod harness;
