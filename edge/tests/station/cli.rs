@@ -50,8 +50,9 @@ fn edge_run_replays_a_folder_on_the_simulated_line_and_prints_its_pulses() {
             "--log",
             s(&log),
             "--no-captures",
+            // Parts 80 ms apart: 20 ms pulses stay apart even when a tick comes late.
             "--interval-ms",
-            "30",
+            "80",
             "--threads",
             "1",
         ],
