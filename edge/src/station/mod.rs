@@ -21,6 +21,7 @@
 pub mod bench;
 pub mod check;
 pub mod clock;
+mod decide;
 pub mod inspect;
 pub mod latency;
 mod part;

@@ -19,7 +19,7 @@
 //! - A part gets `pass` only when its frame was inspected, the score is finite, and the
 //!   scheduler accepted the pass before the deadline. A frame error, an inspector error,
 //!   a missing frame or a verdict at or after the deadline is a reject with its reason
-//!   ([`Reason`]); the scheduler fires for it.
+//!   ([`Reason`](crate::record::Reason)); the scheduler fires for it.
 //! - The fault output follows the source: the station is ready while
 //!   [`FrameSource::is_healthy`] holds, not ready (fault asserted) otherwise; reading
 //!   goes on (a reconnecting camera retries on each read).
@@ -37,18 +37,15 @@ use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
-use image::RgbImage;
-use shared::scheduler::{PartId, SchedulerError, Verdict as LineVerdict, VerdictAck};
-
+use super::decide::elapsed_us;
 use super::inspect::Inspect;
 use super::part::RecordScratch;
 use super::port::{FireRecord, LinePort, LineReport, PartTrigger};
 use super::records::{PartRecorder, RecordCounts};
 use super::summary::Summary;
-use super::truth::{truth_of, Truth};
 use crate::clock::SharedClock;
 use crate::line::{PinError, LINE_CAPACITY};
-use crate::record::{Reason, StageLatency, Verdict, VerdictRecord};
+use crate::record::VerdictRecord;
 use crate::source::{Frame, FrameSource, SourceError};
 
 /// The scheduler's defect code for "image score at or above the bundle's threshold".
@@ -197,32 +194,21 @@ pub fn run(station: Station<'_>, options: &LoopOptions, observer: &mut dyn Obser
     }
 }
 
-struct LineLoop<'a, 'o> {
-    st: Station<'a>,
-    opts: &'o LoopOptions,
-    observer: &'o mut dyn Observer,
+pub(super) struct LineLoop<'a, 'o> {
+    pub(super) st: Station<'a>,
+    pub(super) opts: &'o LoopOptions,
+    pub(super) observer: &'o mut dyn Observer,
     /// Photo-eye parts waiting for their frame, oldest first.
-    pending: VecDeque<PartTrigger>,
-    scratch: RecordScratch,
-    summary: Summary,
-    ready: bool,
-    ended: bool,
-    last_part_us: Option<u64>,
+    pub(super) pending: VecDeque<PartTrigger>,
+    pub(super) scratch: RecordScratch,
+    pub(super) summary: Summary,
+    pub(super) ready: bool,
+    pub(super) ended: bool,
+    pub(super) last_part_us: Option<u64>,
     /// Stale frames dropped for the oldest waiting part.
-    stale_for_front: u32,
+    pub(super) stale_for_front: u32,
     /// Simulated photo-eye: the next part's frame (or error), read before the press.
-    lookahead: Option<(Result<Option<Frame>, SourceError>, u64)>,
-}
-
-/// How the scheduler took a verdict.
-enum Ack {
-    OnTime,
-    Late,
-    Refused(SchedulerError),
-}
-
-fn elapsed_us(since: Instant) -> u64 {
-    u64::try_from(since.elapsed().as_micros()).unwrap_or(u64::MAX)
+    pub(super) lookahead: Option<(Result<Option<Frame>, SourceError>, u64)>,
 }
 
 impl LineLoop<'_, '_> {
@@ -417,175 +403,6 @@ impl LineLoop<'_, '_> {
             self.observer.warning(
                 &"source unhealthy: fault output asserted, parts rejected until it delivers",
             );
-        }
-    }
-
-    fn hand_verdict(&mut self, part: PartId, verdict: LineVerdict) -> Ack {
-        self.st.line.sync();
-        match self.st.line.verdict(part, verdict) {
-            Ok(VerdictAck::Accepted) => Ack::OnTime,
-            Ok(VerdictAck::IgnoredLate | VerdictAck::IgnoredRetired) => Ack::Late,
-            Err(e) => Ack::Refused(e),
-        }
-    }
-
-    fn inspect_part(&mut self, trigger: PartTrigger, frame: &Frame, capture_us: u64) {
-        let part = trigger.part_id;
-        let truth = truth_of(&frame.origin);
-        let mut latency = StageLatency {
-            capture_us: Some(capture_us),
-            ..StageLatency::default()
-        };
-        self.st.line.sync();
-        if self.st.line.deadline_passed(part) {
-            // Rejected as late whatever the verdict: spend no inspection on it.
-            let ack = self.hand_verdict(part, LineVerdict::Failed);
-            let now = self.st.clock.now_us();
-            let after_us = now.saturating_sub(trigger.at_us);
-            self.scratch
-                .begin(part.0, now, Reason::Late)
-                .frame(frame.seq, &frame.origin)
-                .latency(latency)
-                .detail(format_args!(
-                    "deadline passed before inspection could start ({after_us} µs after the trigger)"
-                ));
-            self.refused(ack);
-            let lat = now.saturating_sub(frame.captured_us);
-            self.finish_part(trigger, Some(&frame.image), truth, Some(lat));
-            return;
-        }
-        let outcome = self.st.inspector.inspect_frame(&frame.image);
-        let decided = Instant::now();
-        match outcome {
-            Err(e) => {
-                let ack = self.hand_verdict(part, LineVerdict::Failed);
-                let now = self.st.clock.now_us();
-                self.scratch
-                    .begin(part.0, now, Reason::InspectorError)
-                    .frame(frame.seq, &frame.origin)
-                    .latency(latency)
-                    .error_detail("inspecting the frame", &e);
-                self.refused(ack);
-            }
-            Ok(o) if !(o.raw_score.is_finite() && o.normalised.is_finite()) => {
-                let ack = self.hand_verdict(part, LineVerdict::Failed);
-                let now = self.st.clock.now_us();
-                self.scratch
-                    .begin(part.0, now, Reason::InspectorError)
-                    .frame(frame.seq, &frame.origin)
-                    .latency(latency)
-                    .detail(format_args!("non-finite score {}", o.raw_score));
-                self.refused(ack);
-            }
-            Ok(o) => {
-                let verdict = if o.anomalous {
-                    LineVerdict::Defect { code: DEFECT_CODE }
-                } else {
-                    LineVerdict::Pass
-                };
-                let ack = self.hand_verdict(part, verdict);
-                let now = self.st.clock.now_us();
-                latency.preprocess_us = Some(o.timings.preprocess_us);
-                latency.network_us = Some(o.timings.network_us);
-                latency.scoring_us = Some(o.timings.scoring_us);
-                latency.decision_us = Some(elapsed_us(decided));
-                let record = self
-                    .scratch
-                    .begin(part.0, now, Reason::Inspected)
-                    .frame(frame.seq, &frame.origin)
-                    .score(o.raw_score, o.normalised)
-                    .latency(latency);
-                match ack {
-                    Ack::OnTime if o.anomalous => {
-                        record.verdict(Verdict::Reject, Reason::Inspected);
-                    }
-                    Ack::OnTime => {
-                        record.verdict(Verdict::Pass, Reason::Inspected);
-                    }
-                    Ack::Late => {
-                        let after_us = now.saturating_sub(trigger.at_us);
-                        let said = if o.anomalous { "defect" } else { "pass" };
-                        record.verdict(Verdict::Reject, Reason::Late).detail(format_args!(
-                            "verdict ({said}) {after_us} µs after the trigger, past the part's deadline"
-                        ));
-                    }
-                    Ack::Refused(e) => {
-                        // Cannot happen (one verdict per issued part); never a pass.
-                        record
-                            .verdict(Verdict::Reject, Reason::InspectorError)
-                            .error_detail("the scheduler refused the verdict", &e);
-                    }
-                }
-            }
-        }
-        let lat = self
-            .scratch
-            .record()
-            .mono_us
-            .saturating_sub(frame.captured_us);
-        self.finish_part(trigger, Some(&frame.image), truth, Some(lat));
-    }
-
-    /// A rejecting verdict the scheduler refused: the part is rejected anyway (it fires
-    /// as late), so only tell.
-    fn refused(&mut self, ack: Ack) {
-        if let Ack::Refused(e) = ack {
-            self.observer
-                .warning(&Chain("the scheduler refused a reject verdict", &e));
-        }
-    }
-
-    fn reject_frame_error(&mut self, trigger: PartTrigger, error: &SourceError) {
-        let ack = self.hand_verdict(trigger.part_id, LineVerdict::Failed);
-        let now = self.st.clock.now_us();
-        self.scratch
-            .begin(trigger.part_id.0, now, Reason::FrameError)
-            .error_detail("", error);
-        self.refused(ack);
-        self.finish_part(trigger, None, None, None);
-    }
-
-    fn reject_no_frame(&mut self, trigger: PartTrigger, why: fmt::Arguments<'_>) {
-        let ack = self.hand_verdict(trigger.part_id, LineVerdict::Failed);
-        let now = self.st.clock.now_us();
-        self.scratch
-            .begin(trigger.part_id.0, now, Reason::NoFrame)
-            .detail(why);
-        self.refused(ack);
-        self.finish_part(trigger, None, None, None);
-    }
-
-    /// Logs the scratch record, keeps the frame if the policy wants it, counts.
-    fn finish_part(
-        &mut self,
-        trigger: PartTrigger,
-        image: Option<&RgbImage>,
-        truth: Option<Truth>,
-        latency_us: Option<u64>,
-    ) {
-        let record = self.scratch.record();
-        let recorded = self.st.recorder.record(record, image);
-        if let Err(e) = &recorded.log {
-            self.summary.log_failures += 1;
-            self.observer
-                .warning(&Chain("verdict log (inspection goes on)", e));
-        }
-        match &recorded.capture {
-            Some(Ok(crate::record::KeepOutcome::Kept { .. })) => self.summary.captures_kept += 1,
-            Some(Err(e)) => {
-                self.summary.capture_failures += 1;
-                self.observer
-                    .warning(&Chain("capture store (inspection goes on)", e));
-            }
-            Some(Ok(crate::record::KeepOutcome::Skipped)) | None => {}
-        }
-        self.summary
-            .count_part(record.verdict, record.reason, truth, latency_us);
-        self.observer.part(record, trigger);
-        if let Some(every) = self.opts.summary_every.filter(|&n| n > 0) {
-            if self.summary.parts % every == 0 {
-                self.observer.summary(&self.summary);
-            }
         }
     }
 
