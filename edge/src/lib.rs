@@ -27,9 +27,14 @@
 //! - [`board`]: board profiles (`boards/*.toml`) → camera mode, GPIO lines, reject timing,
 //!   threads, log and capture paths; errors name file, line and field.
 //!
-//! The line loop (`edge run`) arrives with the rest of the edge-runtime issue; the trainer
-//! depends on this crate (library only, no hardware features) so that every exported
-//! bundle is checked by the device's own code.
+//! - [`station`]: the line loop (`edge run`) joining them: frames → inspector → verdict →
+//!   scheduler → pulse, one verdict record per part, the fault output following the
+//!   camera; the driver ticks on its own thread ([`station::ThreadedLine`]) or, in tests
+//!   and replays, on a simulated clock ([`station::SteppedLine`]); plus `edge bench`
+//!   ([`station::bench`]) and `edge check` ([`station::check`]).
+//!
+//! The trainer depends on this crate (library only, no hardware features) so that every
+//! exported bundle is checked by the device's own code.
 //!
 //! Cargo features (all off by default, so the library builds anywhere): `v4l` (V4L2
 //! camera; building it needs `libclang-dev` for bindgen), `rppal` (Raspberry Pi GPIO),
@@ -47,3 +52,4 @@ pub mod preprocess;
 pub mod record;
 pub mod resample;
 pub mod source;
+pub mod station;

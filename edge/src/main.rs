@@ -1,7 +1,11 @@
 //! `edge`: the line-side runtime. Thin entry point: parse, dispatch, print the whole error
 //! chain. Exit codes: 0 success, 1 any error (the message names the file and the check);
 //! for `edge score`, 1 also when any image could not be inspected (it is reported as
-//! `ERROR`, which on the line means reject).
+//! `ERROR`, which on the line means reject); for `edge check`, 1 when any check failed;
+//! for `edge run`, 1 also when the line could not be shut down cleanly or its tick thread
+//! stopped.
+
+mod cli;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -45,6 +49,12 @@ enum Command {
         #[arg(required = true)]
         images: Vec<PathBuf>,
     },
+    /// Run the line: frames → verdicts → reject pulses, a verdict record per part.
+    Run(cli::run::RunArgs),
+    /// Time a bundle stage by stage (capture, preprocess, network, scoring, decision).
+    Bench(cli::bench::BenchArgs),
+    /// Check that a board is ready for `edge run`: profile, camera, GPIO, bundle, folders.
+    Check(cli::check::CheckArgs),
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -71,6 +81,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             threads,
             images,
         } => score(&bundle, threads, &images),
+        Command::Run(args) => cli::run::run(args),
+        Command::Bench(args) => cli::bench::run(args),
+        Command::Check(args) => Ok(cli::check::run(args)),
     }
 }
 

@@ -25,6 +25,9 @@ pub enum Reason {
     Late,
     /// The inspector failed on the frame (any inspector error means reject).
     InspectorError,
+    /// A part was triggered but no frame came for it (the source ended, only frames
+    /// older than the trigger came, or the run stopped first).
+    NoFrame,
 }
 
 /// The inspector's score for the part.

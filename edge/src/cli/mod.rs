@@ -1,0 +1,6 @@
+//! The `edge` subcommands that drive the line: `run`, `bench`, `check` (the binary's own
+//! modules; the work is in `edge::station`).
+
+pub mod bench;
+pub mod check;
+pub mod run;
