@@ -28,6 +28,7 @@ mod part;
 pub mod port;
 pub mod records;
 pub mod run;
+pub mod session;
 pub mod setup;
 pub mod stepped;
 pub mod summary;

@@ -10,11 +10,22 @@
 //! 4. `trainer eval` ([`crate::eval`]): the bundle, opened from the file as the device
 //!    opens it, scores every test image; the report (image/pixel AUROC, AUPRO, AUPR,
 //!    F1-max, catch rate, false rejects, latency, worst-case overlays) goes to
-//!    `<out>/report`.
+//!    `<out>/report`;
+//! 5. `edge run` ([`edge::station`]): the test frames replayed, one part per frame, through
+//!    the edge's line loop on the simulated line of `boards/sim.toml` (a copy is written
+//!    to `<out>/board-sim.toml`): verdict log `<out>/verdicts.jsonl`, kept frames in
+//!    `<out>/captures`, the verdict stream summary (catch rate, false rejects, latency)
+//!    and the simulated reject pulses against their schedule.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
 
 use anyhow::Context as _;
+use edge::clock::MonotonicClock;
+use edge::line::Backend;
+use edge::source::SourceSpec;
+use edge::station::session::{run_session, session_failed};
+use edge::station::{CaptureChoice, RunSettings};
 
 use crate::data;
 use crate::eval::{evaluate_bundle, EvalConfig};
@@ -85,5 +96,41 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     )
     .with_context(|| format!("evaluating {}", bundle.display()))?;
     super::eval::print_evaluated(&evaluated);
+
+    println!("== 5. edge run: the test frames through the line loop on the simulated line");
+    replay_on_the_line(&args.out, &bundle, &root.join("test"))
+}
+
+/// The simulated line's board profile, shipped with the repository.
+const SIM_BOARD: &str = include_str!("../../../boards/sim.toml");
+
+/// Replays `test` through `edge run`'s session on the simulated line.
+fn replay_on_the_line(out: &Path, bundle: &Path, test: &Path) -> anyhow::Result<()> {
+    let board = out.join("board-sim.toml");
+    std::fs::write(&board, SIM_BOARD).with_context(|| format!("writing {}", board.display()))?;
+    let log = out.join("verdicts.jsonl");
+    // The log is appended to: start the demo's stream afresh.
+    if log.exists() {
+        std::fs::remove_file(&log)
+            .with_context(|| format!("removing the old {}", log.display()))?;
+    }
+    let settings = RunSettings {
+        bundle: bundle.to_path_buf(),
+        board,
+        source: Some(SourceSpec::Folder(test.to_path_buf())),
+        gpio: Some(Backend::Sim),
+        log: Some(log),
+        captures: CaptureChoice::Dir(out.join("captures")),
+        threads: Some(1),
+        part_interval_us: None,
+        max_parts: None,
+        summary_every: None,
+    };
+    let report = run_session(&settings, MonotonicClock::shared(), &AtomicBool::new(false))
+        .context("edge run on the simulated line cannot start")?;
+    anyhow::ensure!(
+        !session_failed(&report),
+        "the simulated line did not shut down cleanly (see above)"
+    );
     Ok(())
 }
