@@ -130,6 +130,23 @@ pub struct Report {
     pub worst_false_rejects: Vec<WorstCase>,
     /// Why a figure is `null`, which images were left out of what; one sentence each.
     pub notes: Vec<String>,
+    /// Every test image's score and verdict at [`Report::threshold`], in run order (to
+    /// compare with the edge's verdict log, image by image).
+    #[serde(default)]
+    pub verdicts: Vec<ImageVerdict>,
+}
+
+/// One test image's outcome in a [`Report`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ImageVerdict {
+    /// The test image.
+    pub path: PathBuf,
+    /// Its defect type (`good` for good images).
+    pub defect: String,
+    /// Raw image score.
+    pub score: f32,
+    /// `score >= threshold`.
+    pub rejected: bool,
 }
 
 /// [`evaluate_with`] with [`ReportOptions::default`] (5 worst cases of each kind).
@@ -202,6 +219,15 @@ pub fn evaluate_with(run: &EvalRun, options: &ReportOptions) -> Result<Report, R
         worst_false_accepts,
         worst_false_rejects,
         notes,
+        verdicts: images
+            .iter()
+            .map(|r| ImageVerdict {
+                path: r.path.clone(),
+                defect: r.defect.clone(),
+                score: r.score,
+                rejected: rejected(r),
+            })
+            .collect(),
     })
 }
 

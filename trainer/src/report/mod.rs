@@ -36,7 +36,8 @@ mod write;
 pub use compare::{comparison_markdown, write_comparison, COMPARISON_FILE};
 pub use error::ReportError;
 pub use evaluate::{
-    evaluate, evaluate_with, select_worst, Confusion, DefectAuroc, Report, ReportOptions,
+    evaluate, evaluate_with, select_worst, Confusion, DefectAuroc, ImageVerdict, Report,
+    ReportOptions,
     WorstCase, DEFAULT_WORST_CASES, REPORT_VERSION,
 };
 pub use run::{EvalRun, ImageRecord};
