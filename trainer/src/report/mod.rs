@@ -37,8 +37,7 @@ pub use compare::{comparison_markdown, write_comparison, COMPARISON_FILE};
 pub use error::ReportError;
 pub use evaluate::{
     evaluate, evaluate_with, select_worst, Confusion, DefectAuroc, ImageVerdict, Report,
-    ReportOptions,
-    WorstCase, DEFAULT_WORST_CASES, REPORT_VERSION,
+    ReportOptions, WorstCase, DEFAULT_WORST_CASES, REPORT_VERSION,
 };
 pub use run::{EvalRun, ImageRecord};
 pub use write::{write_report, Written, JSON_FILE, MARKDOWN_FILE, OVERLAY_DIR};
