@@ -105,7 +105,7 @@ fn feature_graph_matches_reference_pooling_upsampling_concat() {
 
     let fx = FeatureExtractor::with_layers(weights(), size as u32, &DEFAULT_LAYERS, 1).unwrap();
     let f = fx.extract_input(&input).unwrap();
-    assert_eq!((f.channels, f.height, f.width), (120, 8, 8));
+    assert_eq!((f.channels, f.height, f.width), (152, 8, 8));
     let mut worst = 0.0f32;
     for y in 0..8 {
         for x in 0..8 {
@@ -126,13 +126,13 @@ fn feature_graph_matches_reference_pooling_upsampling_concat() {
 }
 
 #[test]
-fn lite0_features_at_256_are_120_by_32_by_32() {
+fn lite0_features_at_256_are_152_by_32_by_32() {
     let fx = FeatureExtractor::new(weights(), 256, 1).unwrap();
-    assert_eq!(fx.output_shape(), (120, 32, 32));
+    assert_eq!(fx.output_shape(), (152, 32, 32));
     let f = fx.extract(&photo("coffee.png")).unwrap();
     assert_eq!(
         (f.channels, f.height, f.width, f.data.len()),
-        (120, 32, 32, 120 * 1024)
+        (152, 32, 32, 152 * 1024)
     );
     assert!(f.data.iter().all(|v| v.is_finite()));
 }
@@ -157,7 +157,7 @@ fn dataset_extraction_keeps_order_and_matches_single_images() {
     let bytes = std::fs::read(&path).unwrap();
     std::fs::remove_file(&path).unwrap();
     let header_len = 10 + u16::from_le_bytes([bytes[8], bytes[9]]) as usize;
-    assert_eq!(bytes.len(), header_len + 3 * 64 * 120 * 4);
+    assert_eq!(bytes.len(), header_len + 3 * 64 * 152 * 4);
     let first = f32::from_le_bytes(bytes[header_len..header_len + 4].try_into().unwrap());
     assert_eq!(first, all[0].data[0]);
 }

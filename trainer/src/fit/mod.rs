@@ -22,7 +22,7 @@ mod progress;
 mod run;
 mod split;
 
-pub use config::{FitConfig, ModelChoice, Precision, DEFAULT_LAYERS_ARG};
+pub use config::{FitConfig, ModelChoice, Precision, DEFAULT_LAYERS_ARG, DEFAULT_MAX_ENTRIES};
 pub use error::FitError;
 pub use model::{fit_model, FittedModel};
 pub use parity::{check_parity, Parity};
