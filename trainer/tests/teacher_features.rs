@@ -99,7 +99,10 @@ fn feature_graph_matches_reference_pooling_upsampling_concat() {
             }
         })
         .collect();
-    assert_eq!((maps[0].c, maps[0].h, maps[1].c, maps[1].h), (40, 8, 80, 4));
+    assert_eq!(
+        (maps[0].c, maps[0].h, maps[1].c, maps[1].h),
+        (40, 8, 112, 4)
+    );
     let fine = avg3(&maps[0]);
     let coarse = upsample(&avg3(&maps[1]), fine.h, fine.w);
 
