@@ -188,7 +188,7 @@ pub fn fit(
         }
         None => Vec::new(),
     };
-    let calibration = calibrate_bundle(&bundle, &held, &defect_images, config)?;
+    let (calibration, inspector) = calibrate_bundle(&bundle, &held, &defect_images, config)?;
     apply_calibration(&mut bundle.manifest, &calibration);
 
     let unverified = unverified_path(out);
@@ -223,9 +223,8 @@ pub fn fit(
         to: out.to_path_buf(),
         source,
     })?;
-    let inspector =
-        Inspector::new(&bundle, 1).map_err(FitError::inspector("describing the bundle"))?;
-    let bundle_bytes = bundle.to_bytes().len() as u64;
+    // The file just renamed into place; its size is the bundle's encoded length.
+    let bundle_bytes = std::fs::metadata(out).map_or(0, |m| m.len());
     Ok(summary(
         out,
         bundle,
@@ -275,13 +274,14 @@ fn summary(
 
 /// Calibrates `bundle` (thresholds unset) through the edge inspector: held-out good
 /// images, synthetic anomalies drawn from them, and real defects when given. Heat maps
-/// are compared at each image's own size.
+/// are compared at each image's own size. Returns the inspector too (it describes the
+/// model for the summary).
 fn calibrate_bundle(
     bundle: &Bundle,
     held: &[(PathBuf, RgbImage)],
     defects: &[(PathBuf, RgbImage)],
     config: &FitConfig,
-) -> Result<Calibration, FitError> {
+) -> Result<(Calibration, Inspector), FitError> {
     let mut inspector = Inspector::new(bundle, config.threads).map_err(FitError::inspector(
         "building the inspector for the fitted model",
     ))?;
@@ -290,11 +290,8 @@ fn calibrate_bundle(
     let held_images: Vec<RgbImage> = held.iter().map(|(_, i)| i.clone()).collect();
     let defect_images: Vec<RgbImage> = defects.iter().map(|(_, i)| i.clone()).collect();
     let mut heatmap = vec![0.0; width as usize * height as usize];
-    Ok(calibrate_with_defects(
-        &held_images,
-        &defect_images,
-        &config.calibration,
-        |image| {
+    let calibration =
+        calibrate_with_defects(&held_images, &defect_images, &config.calibration, |image| {
             let raw = inspector
                 .inspect_with_heatmap(image, &mut heatmap)?
                 .raw_score;
@@ -305,8 +302,8 @@ fn calibrate_bundle(
                 (image.width(), image.height()),
             );
             Ok::<_, edge::inspector::InspectorError>((raw, on_frame))
-        },
-    )?)
+        })?;
+    Ok((calibration, inspector))
 }
 
 /// Thresholds, good-score statistics and the calibration's figures into the manifest.
