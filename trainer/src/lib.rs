@@ -11,6 +11,7 @@
 //! - [`features`]: the one patch-feature path every model uses.
 //! - [`rng`]: the one seeded PRNG core behind synthetic data and model fitting.
 //! - [`calibrate`]: thresholds from held-out good images and synthetic anomalies.
+//! - [`student`]: plain-convolution students distilled from the teacher with burn.
 //! - [`cli`]: argument structs and entry points of the `trainer` subcommands.
 
 pub mod bank;
@@ -24,5 +25,6 @@ pub mod metrics;
 pub mod onnx;
 pub mod report;
 pub mod rng;
+pub mod student;
 pub mod synth;
 pub mod teacher;

@@ -7,8 +7,10 @@ use anyhow::Context as _;
 use crate::bank::{CoresetSize, DEFAULT_PROJECTION_DIM};
 use crate::calibrate::CalibrationConfig;
 use crate::fit::{
-    self, FitConfig, Fitted, ModelChoice, Precision, DEFAULT_LAYERS_ARG, DEFAULT_MAX_ENTRIES,
+    self, FeatureSource, FitConfig, Fitted, ModelChoice, Precision, DEFAULT_LAYERS_ARG,
+    DEFAULT_MAX_ENTRIES,
 };
+use crate::student::{StudentConfig, TrainDevice};
 
 /// Model family.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -19,6 +21,25 @@ pub enum ModelArg {
     Position,
     /// PaDiM baseline: a Gaussian per location.
     Gaussian,
+}
+
+/// Which network makes the patch features.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FeaturesArg {
+    /// The ImageNet teacher (EfficientNet-Lite0, depthwise convolutions).
+    Teacher,
+    /// A plain-convolution student distilled from the teacher on the training images
+    /// (trained with burn before the model is fitted; the bundle ships the student).
+    Student,
+}
+
+/// Where the student trains.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DeviceArg {
+    /// burn's pure-Rust CPU backend, all cores.
+    Cpu,
+    /// A GPU when the trainer was built with `--features cuda` or `wgpu`, else the CPU.
+    Auto,
 }
 
 /// Bank precision.
@@ -76,6 +97,41 @@ pub struct Args {
     /// Gaussian: keep this many randomly chosen feature dimensions (default: all).
     #[arg(long)]
     pub gaussian_dims: Option<usize>,
+    /// Feature network: the teacher, or a student distilled from it (faster on the
+    /// device).
+    #[arg(long, value_enum, default_value_t = FeaturesArg::Teacher)]
+    pub features: FeaturesArg,
+    /// Student: most training steps (early stopping may end sooner).
+    #[arg(long, default_value_t = StudentConfig::default().steps)]
+    pub student_steps: usize,
+    /// Student: images per step.
+    #[arg(long, default_value_t = StudentConfig::default().batch)]
+    pub student_batch: usize,
+    /// Student: peak learning rate (Adam, cosine decay).
+    #[arg(long, default_value_t = StudentConfig::default().learning_rate)]
+    pub student_lr: f64,
+    /// Student: copies per training image (the image plus augmented and
+    /// synthetic-anomaly ones).
+    #[arg(long, default_value_t = StudentConfig::default().variants)]
+    pub student_variants: usize,
+    /// Student: hard-feature loss quantile (0 = mean squared error; EfficientAD: 0.999).
+    #[arg(long, default_value_t = StudentConfig::default().hard_quantile)]
+    pub student_hard_quantile: f32,
+    /// Student: steps between held-out evaluations and checkpoints.
+    #[arg(long, default_value_t = StudentConfig::default().eval_every)]
+    pub student_eval_every: usize,
+    /// Student: evaluations without a 1 % improvement before stopping early.
+    #[arg(long, default_value_t = StudentConfig::default().patience)]
+    pub student_patience: usize,
+    /// Student: checkpoint folder (default: `<out>.student/`).
+    #[arg(long)]
+    pub student_checkpoints: Option<PathBuf>,
+    /// Student: continue from the checkpoint folder's last checkpoint.
+    #[arg(long)]
+    pub resume: bool,
+    /// Student: where to train.
+    #[arg(long, value_enum, default_value_t = DeviceArg::Cpu)]
+    pub student_device: DeviceArg,
     /// Network input in pixels: `256` (square) or `WxH` such as `448x160` for long parts
     /// or non-square cameras (frames are resized to it; the aspect ratio is not kept).
     #[arg(long, default_value = "256", value_parser = parse_input_size)]
@@ -133,10 +189,15 @@ impl Args {
                 ridge: crate::bank::DEFAULT_RIDGE,
             },
         };
+        let features = match self.features {
+            FeaturesArg::Teacher => FeatureSource::Teacher,
+            FeaturesArg::Student => FeatureSource::Student(self.student_config()),
+        };
         FitConfig {
             input: self.input_size,
             layers: self.layers.clone(),
             model,
+            features,
             holdout_fraction: self.holdout,
             calibration: CalibrationConfig {
                 target_false_reject_rate: self.target_frr,
@@ -148,6 +209,36 @@ impl Args {
             seed: self.seed,
             progress: !self.quiet,
             parity_tolerance: defaults.parity_tolerance,
+        }
+    }
+}
+
+impl Args {
+    fn student_config(&self) -> StudentConfig {
+        let checkpoints = self.student_checkpoints.clone().unwrap_or_else(|| {
+            let mut name = self
+                .out
+                .file_name()
+                .map(|n| n.to_os_string())
+                .unwrap_or_default();
+            name.push(".student");
+            self.out.with_file_name(name)
+        });
+        StudentConfig {
+            steps: self.student_steps,
+            batch: self.student_batch,
+            learning_rate: self.student_lr,
+            variants: self.student_variants,
+            hard_quantile: self.student_hard_quantile,
+            eval_every: self.student_eval_every,
+            patience: self.student_patience,
+            checkpoint_dir: Some(checkpoints),
+            resume: self.resume,
+            device: match self.student_device {
+                DeviceArg::Cpu => TrainDevice::Cpu,
+                DeviceArg::Auto => TrainDevice::Auto,
+            },
+            seed: self.seed,
         }
     }
 }
@@ -187,6 +278,21 @@ pub struct Summary<'a>(pub &'a Fitted);
 impl std::fmt::Display for Summary<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let r = self.0;
+        if let Some(s) = &r.student {
+            writeln!(
+                f,
+                "student       {} steps{} (kept step {}), held-out loss {:.4}, {} training images; \
+                 targets {:.0} s, training {:.0} s; layers {}",
+                s.steps,
+                if s.stopped_early { ", stopped early" } else { "" },
+                s.best_step,
+                s.held_out_loss,
+                s.training_images,
+                s.targets_seconds,
+                s.train_seconds,
+                s.arch
+            )?;
+        }
         writeln!(
             f,
             "images        {} fitted, {} held out for calibration{}",

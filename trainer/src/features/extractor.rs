@@ -88,6 +88,17 @@ impl FeatureExtractor {
             )));
         }
         let graph = feature_graph_sized(weights, (width as usize, height as usize), layers)?;
+        Self::from_graph(graph, threads)
+    }
+
+    /// Runs an already written feature graph (e.g. a distilled student's) on `threads`
+    /// workers: same input normalisation, same output layout as the teacher's.
+    pub fn from_graph(graph: FeatureGraph, threads: usize) -> Result<Self, FeatureError> {
+        if threads == 0 {
+            return Err(FeatureError::Invalid(
+                "feature extractor needs threads >= 1 (got 0)".into(),
+            ));
+        }
         let plan = runnable_from_bytes(&graph.onnx, "patch features")
             .map_err(|e| FeatureError::Runtime(format!("{e:#}")))?;
         Ok(Self {

@@ -2,6 +2,7 @@
 
 use crate::bank::{CoresetSize, DEFAULT_PROJECTION_DIM};
 use crate::calibrate::CalibrationConfig;
+use crate::student::StudentConfig;
 
 /// The default teacher layers, as the CLI takes them.
 /// [`crate::features::DEFAULT_LAYERS`] as the CLI spells it (a unit test keeps them equal).
@@ -100,6 +101,27 @@ impl ModelChoice {
     }
 }
 
+/// Which network computes the patch features the model is fitted on.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FeatureSource {
+    /// The converted ImageNet teacher itself (depthwise convolutions).
+    Teacher,
+    /// A plain-convolution student distilled from the teacher on the training images;
+    /// the bundle ships the student instead of the teacher.
+    Student(StudentConfig),
+}
+
+impl FeatureSource {
+    /// Short name, as the CLI spells it.
+    #[must_use]
+    pub fn name(&self) -> &'static str {
+        match self {
+            FeatureSource::Teacher => "teacher",
+            FeatureSource::Student(_) => "student",
+        }
+    }
+}
+
 /// Everything [`super::fit`] needs besides the data.
 #[derive(Debug, Clone)]
 pub struct FitConfig {
@@ -110,6 +132,8 @@ pub struct FitConfig {
     pub layers: Vec<String>,
     /// Model family and settings.
     pub model: ModelChoice,
+    /// The feature network: the teacher, or a student distilled from it.
+    pub features: FeatureSource,
     /// Share of the good training images held out for calibration and the parity check.
     pub holdout_fraction: f64,
     /// Calibration settings (false-reject target, synthetic anomalies).
@@ -135,6 +159,7 @@ impl Default for FitConfig {
                 .map(|l| (*l).to_string())
                 .collect(),
             model: ModelChoice::default_bank(),
+            features: FeatureSource::Teacher,
             holdout_fraction: 0.1,
             calibration: CalibrationConfig::default(),
             smoothing_sigma: 0.5,

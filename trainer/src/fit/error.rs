@@ -42,6 +42,9 @@ pub enum FitError {
     /// Feature extraction failed.
     #[error("extracting teacher patch features")]
     Features(#[from] FeatureError),
+    /// Distilling the feature student failed.
+    #[error(transparent)]
+    Student(#[from] crate::student::StudentError),
     /// Fitting the model failed.
     #[error("fitting the {model} model")]
     Model {

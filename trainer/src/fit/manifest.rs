@@ -11,6 +11,9 @@ use crate::features::preprocess::{teacher_input_sized, TEACHER_NORMALISATION};
 pub const LAYERS_KEY: &str = "features.layers";
 /// `manifest.extra` key recording the teacher network's name.
 pub const TEACHER_KEY: &str = "features.teacher";
+/// Manifest `extra` key: the distilled feature student's layers, when the bundle ships a
+/// student instead of the teacher (absent otherwise).
+pub const STUDENT_KEY: &str = "features.student";
 
 /// Manifest for `kind` over a `map_w × map_h` patch grid at an `input` (w, h), thresholds
 /// unset (`f32::MAX`: rejects nothing until calibrated) and empty statistics.

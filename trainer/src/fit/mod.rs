@@ -3,6 +3,7 @@
 //!
 //! ```text
 //! dataset train/good ─ split ─► fit images ─ FeatureExtractor ─► patch features
+//!                        │        (teacher, or with --features student a student distilled from it)
 //!                        │                      ─ model (bank | position | gaussian) ─► BankModel
 //!                        └────► held-out images ─ Inspector(in-memory bundle) ─► calibration
 //! bundle (thresholds, stats, provenance) ─ write <out>.unverified ─ Inspector::open ─ parity ─► rename to <out>
@@ -14,6 +15,7 @@
 //! an existing file at `out` survives any failure.
 
 mod config;
+mod distil;
 mod error;
 mod manifest;
 mod model;
@@ -22,8 +24,12 @@ mod progress;
 mod run;
 mod split;
 
-pub use config::{FitConfig, ModelChoice, Precision, DEFAULT_LAYERS_ARG, DEFAULT_MAX_ENTRIES};
+pub use config::{
+    FeatureSource, FitConfig, ModelChoice, Precision, DEFAULT_LAYERS_ARG, DEFAULT_MAX_ENTRIES,
+};
+pub use distil::StudentSummary;
 pub use error::FitError;
+pub use manifest::{LAYERS_KEY, STUDENT_KEY, TEACHER_KEY};
 pub use model::{fit_model, FittedModel};
 pub use parity::{check_parity, Parity};
 pub(crate) use progress::bar as progress_bar;

@@ -7,9 +7,10 @@ use edge::inspector::Inspector;
 use image::RgbImage;
 use shared::bundle::{Bundle, Manifest, Metric, Payload, BANK, FEATURES_ONNX};
 
-use super::config::FitConfig;
+use super::config::{FeatureSource, FitConfig};
+use super::distil::{distil_features, StudentSummary};
 use super::error::FitError;
-use super::manifest::{uncalibrated, LAYERS_KEY, TEACHER_KEY};
+use super::manifest::{uncalibrated, LAYERS_KEY, STUDENT_KEY, TEACHER_KEY};
 use super::model::{fit_model, FittedModel};
 use super::parity::{check_parity, Parity};
 use super::split::holdout_split;
@@ -53,6 +54,8 @@ pub struct Fitted {
     pub model_seconds: f64,
     /// Multiply-accumulates per frame (network + scoring).
     pub macs_per_frame: u64,
+    /// The distilled feature student, when the features came from one.
+    pub student: Option<StudentSummary>,
 }
 
 fn check(config: &FitConfig) -> Result<(), FitError> {
@@ -132,8 +135,22 @@ pub fn fit(
     let held_samples: Vec<&Sample> = held_idx.iter().map(|&i| &dataset.train[i]).collect();
 
     let layers: Vec<&str> = config.layers.iter().map(String::as_str).collect();
-    let extractor =
+    let teacher =
         FeatureExtractor::with_layers_sized(weights, config.input, &layers, config.threads)?;
+    let (extractor, student) = match &config.features {
+        FeatureSource::Teacher => (teacher, None),
+        FeatureSource::Student(student_config) => {
+            let (extractor, summary) = distil_features(
+                &teacher,
+                &fit_samples,
+                &held_samples,
+                student_config,
+                config.threads,
+                config.progress,
+            )?;
+            (extractor, Some(summary))
+        }
+    };
     let (c, h, w) = extractor.output_shape();
     let grid = GridShape::new(h, w, c);
     let start = Instant::now();
@@ -157,6 +174,9 @@ pub fn fit(
     let mut extra = fitted.extra.clone();
     extra.push((LAYERS_KEY.into(), config.layers.join(",")));
     extra.push((TEACHER_KEY.into(), weights.name().to_string()));
+    if let Some(student) = &student {
+        extra.push((STUDENT_KEY.into(), student.arch.clone()));
+    }
     let manifest = uncalibrated(
         fitted.kind,
         config.input,
@@ -236,6 +256,7 @@ pub fn fit(
         features_ms_per_image,
         model_seconds,
         bundle_bytes,
+        student,
     ))
 }
 
@@ -251,6 +272,7 @@ fn summary(
     features_ms_per_image: f64,
     model_seconds: f64,
     bundle_bytes: u64,
+    student: Option<StudentSummary>,
 ) -> Fitted {
     let bank_bytes = bundle.payload(BANK).map_or(0, <[u8]>::len);
     Fitted {
@@ -269,6 +291,7 @@ fn summary(
         features_ms_per_image,
         model_seconds,
         macs_per_frame: inspector.macs_per_frame(),
+        student,
     }
 }
 

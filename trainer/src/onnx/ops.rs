@@ -13,6 +13,8 @@ pub struct Conv2d {
     pub pads: [usize; 4],
     /// Channel groups: 1 for a dense conv, the channel count for a depthwise conv.
     pub group: usize,
+    /// Dilation along (height, width); 1 for an ordinary convolution.
+    pub dilations: [usize; 2],
 }
 
 impl Conv2d {
@@ -22,6 +24,7 @@ impl Conv2d {
             strides: [1, 1],
             pads: [0; 4],
             group: 1,
+            dilations: [1, 1],
         }
     }
 }
@@ -52,7 +55,7 @@ impl GraphBuilder {
                 attr::ints("strides", &ints(&p.strides)),
                 attr::ints("pads", &ints(&p.pads)),
                 attr::int("group", p.group as i64),
-                attr::ints("dilations", &[1, 1]),
+                attr::ints("dilations", &ints(&p.dilations)),
             ],
         )
     }

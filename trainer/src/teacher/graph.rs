@@ -61,6 +61,7 @@ fn conv(
         strides: [stride, stride],
         pads: [top, left, bottom, right],
         group: if depthwise { x.c } else { 1 },
+        dilations: [1, 1],
     };
     let value = g.conv_with_weights(
         hint,

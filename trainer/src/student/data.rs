@@ -1,0 +1,242 @@
+//! What the student learns from: images at the network's input size (some augmented),
+//! the teacher's features of exactly those pixels, normalised per channel.
+//!
+//! Augmented copies matter more than their number suggests: the student must follow the
+//! teacher on *anomalous* parts too, or a memory bank over its features would see a
+//! defect as a normal patch. So besides flips and brightness/contrast jitter, a share of
+//! the copies carry a synthetic anomaly (CutPaste, DRAEM blobs, scratches: the same
+//! painters calibration uses).
+
+use image::{imageops, RgbImage};
+use rayon::prelude::*;
+
+use crate::calibrate::{synthesize, AnomalyKind};
+use crate::features::preprocess::TEACHER_NORMALISATION;
+use crate::features::{FeatureError, FeatureExtractor};
+use crate::synth::rng::Rng;
+
+/// Images and normalised teacher targets, ready for batching.
+#[derive(Debug, Clone)]
+pub struct TrainingSet {
+    /// Input `(height, width)` in pixels.
+    pub input: (usize, usize),
+    /// Target grid `(height, width)` in cells.
+    pub grid: (usize, usize),
+    /// Target channels.
+    pub channels: usize,
+    /// Images at the input size, RGB8 (normalised when batched; a quarter of the memory).
+    pub images: Vec<RgbImage>,
+    /// Per image: `channels × h × w` normalised targets (CHW, row-major).
+    pub targets: Vec<Vec<f32>>,
+    /// Per-channel target mean (in teacher units).
+    pub mean: Vec<f32>,
+    /// Per-channel target standard deviation (in teacher units, ≥ a floor).
+    pub std: Vec<f32>,
+}
+
+/// The network input of an RGB8 image already at the input size: `(x − mean) / std`,
+/// planes R, G, B, appended to `out`. The teacher normalisation, as the edge applies it.
+pub fn push_normalised(image: &RgbImage, out: &mut Vec<f32>) {
+    let p = TEACHER_NORMALISATION;
+    for c in 0..3 {
+        out.extend(
+            image
+                .pixels()
+                .map(|px| (f32::from(px.0[c]) - p.mean[c]) / p.std[c]),
+        );
+    }
+}
+
+/// Augmented copies of one image at the input size: the image itself, then
+/// `variants − 1` copies, each flipped and jittered with probability ½, every other one
+/// also carrying a synthetic anomaly.
+#[must_use]
+pub fn augmented(image: &RgbImage, variants: usize, seed: u64, index: usize) -> Vec<RgbImage> {
+    let mut out = vec![image.clone()];
+    for v in 1..variants {
+        let mut rng = Rng::new(&[seed, index as u64, v as u64, 0x5757]);
+        let mut copy = image.clone();
+        if rng.chance(0.5) {
+            copy = imageops::flip_horizontal(&copy);
+        }
+        if rng.chance(0.5) {
+            copy = imageops::flip_vertical(&copy);
+        }
+        if rng.chance(0.5) {
+            let gain = rng.range(0.8, 1.2);
+            let offset = rng.range(-20.0, 20.0);
+            for px in copy.pixels_mut() {
+                for c in &mut px.0 {
+                    *c = (f32::from(*c) * gain + offset).round().clamp(0.0, 255.0) as u8;
+                }
+            }
+        }
+        if v % 2 == 0 {
+            let kind = AnomalyKind::ALL[rng.below(AnomalyKind::ALL.len())];
+            copy = synthesize(&copy, kind, &mut rng).0;
+        }
+        out.push(copy);
+    }
+    out
+}
+
+impl TrainingSet {
+    /// Loads `items`, resizes them to the extractor's input, adds `variants − 1` augmented copies of
+    /// each, and runs the teacher on every copy (on the extractor's workers). Targets are
+    /// normalised with `stats` (`(mean, std)`, e.g. the training set's for a held-out
+    /// set) or with their own statistics.
+    ///
+    /// # Errors
+    /// A teacher failure, or no image.
+    pub fn build<T, F>(
+        teacher: &FeatureExtractor,
+        items: &[T],
+        load: F,
+        variants: usize,
+        seed: u64,
+        stats: Option<(&[f32], &[f32])>,
+        progress: bool,
+    ) -> Result<Self, FeatureError>
+    where
+        T: Sync,
+        F: Fn(&T) -> Result<RgbImage, FeatureError> + Sync,
+    {
+        if items.is_empty() {
+            return Err(FeatureError::Invalid(
+                "student training needs at least one image".into(),
+            ));
+        }
+        let (w, h) = teacher.input_dims();
+        // Loaded and shrunk in parallel: full-size photos of a whole category would not
+        // all fit in memory.
+        let copies: Vec<RgbImage> = items
+            .par_iter()
+            .enumerate()
+            .map(|(i, item)| {
+                let resized = imageops::resize(&load(item)?, w, h, edge::preprocess::RESIZE_FILTER);
+                Ok(augmented(&resized, variants.max(1), seed, i))
+            })
+            .collect::<Result<Vec<_>, FeatureError>>()?
+            .into_iter()
+            .flatten()
+            .collect();
+        // The copies are at the input size already: the teacher's preprocessing only
+        // normalises them (a test checks it equals `push_normalised`), so teacher and
+        // student see the same numbers.
+        let features = teacher.extract_images(&copies, progress)?;
+        let (channels, gh, gw) = teacher.output_shape();
+        let cells = gh * gw;
+        let mut targets: Vec<Vec<f32>> = features
+            .into_iter()
+            .map(|f| {
+                // Patch-major (HWC) → CHW.
+                let mut chw = vec![0.0; channels * cells];
+                for (p, patch) in f.data.chunks_exact(channels).enumerate() {
+                    for (c, &v) in patch.iter().enumerate() {
+                        chw[c * cells + p] = v;
+                    }
+                }
+                chw
+            })
+            .collect();
+        let (mean, std) = match stats {
+            Some((mean, std)) if mean.len() == channels && std.len() == channels => {
+                (mean.to_vec(), std.to_vec())
+            }
+            _ => channel_stats(&targets, channels, cells),
+        };
+        for t in &mut targets {
+            for c in 0..channels {
+                for v in &mut t[c * cells..(c + 1) * cells] {
+                    *v = (*v - mean[c]) / std[c];
+                }
+            }
+        }
+        Ok(TrainingSet {
+            input: (h as usize, w as usize),
+            grid: (gh, gw),
+            channels,
+            images: copies,
+            targets,
+            mean,
+            std,
+        })
+    }
+
+    /// Number of training images (augmented copies included).
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.images.len()
+    }
+
+    /// `true` when there is no image.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.images.is_empty()
+    }
+}
+
+/// Smallest standard deviation a channel is divided by: dead teacher channels (ReLU6
+/// outputs that never fire on this product) would otherwise blow up.
+const STD_FLOOR: f32 = 1e-3;
+
+fn channel_stats(targets: &[Vec<f32>], channels: usize, cells: usize) -> (Vec<f32>, Vec<f32>) {
+    let n = (targets.len() * cells).max(1) as f64;
+    let mut mean = vec![0.0f32; channels];
+    let mut std = vec![0.0f32; channels];
+    for c in 0..channels {
+        let (mut s, mut s2) = (0.0f64, 0.0f64);
+        for t in targets {
+            for &v in &t[c * cells..(c + 1) * cells] {
+                s += f64::from(v);
+                s2 += f64::from(v) * f64::from(v);
+            }
+        }
+        let m = s / n;
+        mean[c] = m as f32;
+        std[c] = ((s2 / n - m * m).max(0.0).sqrt() as f32).max(STD_FLOOR);
+    }
+    (mean, std)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn augmented_copies_are_deterministic_and_the_first_is_the_image() {
+        let mut image = RgbImage::new(48, 40);
+        for (x, y, px) in image.enumerate_pixels_mut() {
+            px.0 = [(x * 5) as u8, (y * 6) as u8, 90];
+        }
+        let a = augmented(&image, 4, 7, 3);
+        let b = augmented(&image, 4, 7, 3);
+        assert_eq!(a.len(), 4);
+        assert_eq!(a, b);
+        assert_eq!(a[0], image);
+        assert!(a[1..].iter().any(|c| c != &image));
+        assert!(a.iter().all(|c| c.dimensions() == (48, 40)));
+    }
+
+    #[test]
+    fn normalising_at_the_input_size_is_the_edge_preprocessing() {
+        let mut image = RgbImage::new(40, 24);
+        for (x, y, px) in image.enumerate_pixels_mut() {
+            px.0 = [(x * 6) as u8, (y * 9) as u8, ((x * y) % 256) as u8];
+        }
+        let input = crate::features::preprocess::teacher_input_sized(40, 24);
+        let edge = edge::preprocess::preprocess(&image, input, &TEACHER_NORMALISATION).unwrap();
+        let mut ours = Vec::new();
+        push_normalised(&image, &mut ours);
+        assert_eq!(edge, ours);
+    }
+
+    #[test]
+    fn stats_normalise_each_channel() {
+        let targets = vec![vec![1.0, 3.0, 10.0, 10.0], vec![1.0, 3.0, 10.0, 10.0]];
+        let (mean, std) = channel_stats(&targets, 2, 2);
+        assert_eq!(mean, vec![2.0, 10.0]);
+        assert!((std[0] - 1.0).abs() < 1e-6);
+        assert_eq!(std[1], STD_FLOOR);
+    }
+}

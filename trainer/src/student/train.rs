@@ -1,0 +1,238 @@
+//! The training loop: Adam on the (hard-feature) squared error between the student's
+//! output and the normalised teacher targets, evaluated on held-out good images every
+//! `eval_every` steps; the best weights are kept, and training stops early once the
+//! held-out loss stops improving.
+
+use std::time::Instant;
+
+use burn::module::Module;
+use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::prelude::*;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use super::arch::{host_vec, StudentArch, StudentNet};
+use super::batch::{batch_indices, tensors};
+use super::checkpoint::{Checkpoints, TrainState};
+use super::config::{StudentConfig, TrainDevice};
+use super::data::TrainingSet;
+use super::error::StudentError;
+
+/// A trained student, on the host.
+#[derive(Debug, Clone)]
+pub struct TrainedStudent {
+    /// Its shape.
+    pub arch: StudentArch,
+    /// Per convolution: weights `[out, in, k, k]` and bias, predicting *normalised*
+    /// targets (export folds `mean`/`std` back in).
+    pub weights: Vec<(Vec<f32>, Vec<f32>)>,
+    /// Per-channel target mean (teacher units).
+    pub mean: Vec<f32>,
+    /// Per-channel target standard deviation (teacher units).
+    pub std: Vec<f32>,
+    /// Steps run in total (resumed runs included).
+    pub steps: usize,
+    /// The step whose weights were kept.
+    pub best_step: usize,
+    /// Held-out loss of the kept weights (normalised units).
+    pub best_loss: f32,
+    /// `true` when early stopping ended the run before `steps`.
+    pub stopped_early: bool,
+    /// `(step, train loss, held-out loss)` at every evaluation.
+    pub history: Vec<(usize, f32, f32)>,
+    /// Seconds spent in this call.
+    pub seconds: f64,
+}
+
+fn device_for(choice: TrainDevice) -> Device {
+    match choice {
+        TrainDevice::Cpu => Device::flex(),
+        TrainDevice::Auto => Device::default(),
+    }
+}
+
+/// Squared error, or its hard-feature version: the mean of the squared errors at or
+/// above their `quantile` (EfficientAD). The threshold is found on the host; gradients
+/// flow through the selected errors only.
+fn loss(prediction: Tensor<4>, target: Tensor<4>, quantile: f32) -> Tensor<1> {
+    let squared = (prediction - target).powi_scalar(2);
+    if quantile <= 0.0 {
+        return squared.mean();
+    }
+    let mut values = host_vec(squared.clone().into_data());
+    if values.is_empty() {
+        return squared.mean();
+    }
+    let k = ((values.len() - 1) as f32 * quantile) as usize;
+    let (_, threshold, _) = values.select_nth_unstable_by(k, f32::total_cmp);
+    let threshold = *threshold;
+    let keep = squared.clone().greater_equal_elem(threshold).float();
+    let count = keep.clone().sum().clamp_min(1.0);
+    (squared * keep).sum() / count
+}
+
+fn scalar(t: Tensor<1>) -> f32 {
+    host_vec(t.into_data()).first().copied().unwrap_or(f32::NAN)
+}
+
+/// Mean squared error of `net` over `held` (plain device, no gradients).
+fn held_out_loss(net: &StudentNet, held: &TrainingSet, batch: usize, device: &Device) -> f32 {
+    let net = net.valid();
+    let mut total = 0.0f64;
+    let mut count = 0usize;
+    let all: Vec<usize> = (0..held.len()).collect();
+    for chunk in all.chunks(batch.max(1)) {
+        let (x, t) = tensors(held, chunk, device);
+        let err = scalar((net.forward(x) - t).powi_scalar(2).mean());
+        total += f64::from(err) * chunk.len() as f64;
+        count += chunk.len();
+    }
+    (total / count.max(1) as f64) as f32
+}
+
+/// The run's identity for checkpoints: shape, data, settings that change the result. The
+/// step budget is left out on purpose: a finished run may be resumed to train longer.
+fn run_id(arch: &StudentArch, train: &TrainingSet, config: &StudentConfig) -> String {
+    let checksum: f64 = train
+        .targets
+        .iter()
+        .map(|t| t.iter().step_by(97).map(|&v| f64::from(v)).sum::<f64>())
+        .sum();
+    format!(
+        "{} | {} images {}x{} | targets {checksum:.6e} | batch {} lr {} q {} seed {}",
+        arch.describe(),
+        train.len(),
+        train.input.1,
+        train.input.0,
+        config.batch,
+        config.learning_rate,
+        config.hard_quantile,
+        config.seed
+    )
+}
+
+fn progress_bar(config: &StudentConfig, show: bool) -> ProgressBar {
+    if !show {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(config.steps as u64);
+    if let Ok(style) =
+        ProgressStyle::with_template("student {bar:40} {pos}/{len} steps, {msg}, eta {eta}")
+    {
+        bar.set_style(style);
+    }
+    bar
+}
+
+/// Trains `arch` on `train`, early-stopping on `held` (targets normalised with
+/// `train`'s statistics).
+///
+/// # Errors
+/// Bad settings, a grid mismatch, divergence, checkpoint I/O.
+pub fn train_student(
+    arch: &StudentArch,
+    train: &TrainingSet,
+    held: &TrainingSet,
+    config: &StudentConfig,
+    progress: bool,
+) -> Result<TrainedStudent, StudentError> {
+    if let Some((field, problem)) = config.problem() {
+        return Err(StudentError::Config { field, problem });
+    }
+    let (student_h, student_w) = arch.output_size(train.input);
+    if (student_h, student_w) != train.grid || arch.output_channels() != train.channels {
+        return Err(StudentError::Grid {
+            input_w: train.input.1,
+            input_h: train.input.0,
+            student_w,
+            student_h,
+            teacher_w: train.grid.1,
+            teacher_h: train.grid.0,
+        });
+    }
+    let start = Instant::now();
+    let plain = device_for(config.device);
+    plain.seed(config.seed);
+    let device = plain.clone().autodiff();
+    let run = run_id(arch, train, config);
+    let mut net = StudentNet::new(arch, &device);
+    let mut optimizer: ModuleOptimizer = AdamConfig::new().init();
+    let mut best = net.clone();
+    let mut state = TrainState {
+        run: run.clone(),
+        step: 0,
+        best_loss: f32::INFINITY,
+        best_step: 0,
+        stale_evals: 0,
+        history: Vec::new(),
+    };
+    let checkpoints = config.checkpoint_dir.as_deref().map(Checkpoints::new);
+    if let Some(cp) = checkpoints.as_ref().filter(|c| config.resume && c.exists()) {
+        let (n, o, b, s) = cp.load(&run, net, optimizer, best)?;
+        (net, optimizer, best, state) = (n, o, b, s);
+    }
+
+    let bar = progress_bar(config, progress);
+    bar.set_position(state.step as u64);
+    let mut recent = Vec::with_capacity(config.eval_every);
+    let mut stopped_early = false;
+    while state.step < config.steps {
+        let indices = batch_indices(train.len(), config.batch, state.step, config.seed);
+        let (x, t) = tensors(train, &indices, &device);
+        let l = loss(net.forward(x), t, config.hard_quantile);
+        let value = scalar(l.clone());
+        if !value.is_finite() {
+            return Err(StudentError::Diverged {
+                step: state.step,
+                loss: value,
+            });
+        }
+        let grads = GradientsParams::from_grads(l.backward(), &net);
+        net = optimizer.step(config.learning_rate_at(state.step), net, grads);
+        state.step += 1;
+        recent.push(value);
+        bar.inc(1);
+
+        if state.step % config.eval_every == 0 || state.step == config.steps {
+            let held_loss = held_out_loss(&net, held, config.batch, &plain);
+            let train_loss = recent.iter().sum::<f32>() / recent.len().max(1) as f32;
+            recent.clear();
+            state.history.push((state.step, train_loss, held_loss));
+            if held_loss < state.best_loss {
+                if held_loss < 0.99 * state.best_loss {
+                    state.stale_evals = 0;
+                } else {
+                    state.stale_evals += 1;
+                }
+                state.best_loss = held_loss;
+                state.best_step = state.step;
+                best = net.clone();
+            } else {
+                state.stale_evals += 1;
+            }
+            bar.set_message(format!(
+                "loss {train_loss:.3}, held-out {held_loss:.3} (best {:.3} at {})",
+                state.best_loss, state.best_step
+            ));
+            if let Some(cp) = &checkpoints {
+                cp.save(&net, &optimizer, &best, &state)?;
+            }
+            if state.stale_evals >= config.patience.max(1) {
+                stopped_early = state.step < config.steps;
+                break;
+            }
+        }
+    }
+    bar.finish_and_clear();
+    Ok(TrainedStudent {
+        arch: arch.clone(),
+        weights: best.valid().weights(),
+        mean: train.mean.clone(),
+        std: train.std.clone(),
+        steps: state.step,
+        best_step: state.best_step,
+        best_loss: state.best_loss,
+        stopped_early,
+        history: state.history,
+        seconds: start.elapsed().as_secs_f64(),
+    })
+}

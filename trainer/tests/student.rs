@@ -1,0 +1,201 @@
+//! The feature student end to end on a small synthetic set: a few training steps with
+//! burn → ONNX export → bank fitted on the student's features → bundle → parity through
+//! the edge inspector → `trainer eval`; plus the student graph against burn's own
+//! forward pass, and checkpoint / resume.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::TempDir;
+use shared::bundle::{Bundle, FEATURES_ONNX};
+use trainer::eval::{evaluate_bundle, EvalConfig};
+use trainer::features::FeatureExtractor;
+use trainer::fit::{fit, FeatureSource, FitConfig, ModelChoice, STUDENT_KEY};
+use trainer::student::{
+    student_graph, train_student, StudentArch, StudentConfig, StudentError, TrainingSet,
+};
+use trainer::synth::{self, SynthConfig};
+use trainer::teacher::TeacherWeights;
+
+const INPUT: u32 = 64;
+
+fn dataset(dir: &Path) -> PathBuf {
+    let root = dir.join("synthetic");
+    synth::generate(
+        &SynthConfig {
+            seed: 9,
+            size: 80,
+            train: 10,
+            test_good: 3,
+            test_defect: 4,
+            ..SynthConfig::default()
+        },
+        &root,
+    )
+    .unwrap();
+    root
+}
+
+fn images(data: &Path) -> Vec<image::RgbImage> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(data.join("train/good"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    paths.sort();
+    paths
+        .iter()
+        .map(|p| image::open(p).unwrap().to_rgb8())
+        .collect()
+}
+
+fn tiny(steps: usize) -> StudentConfig {
+    StudentConfig {
+        steps,
+        batch: 2,
+        variants: 2,
+        eval_every: 2,
+        ..StudentConfig::default()
+    }
+}
+
+fn sets(teacher: &FeatureExtractor, imgs: &[image::RgbImage]) -> (TrainingSet, TrainingSet) {
+    let load = |i: &image::RgbImage| Ok(i.clone());
+    let train = TrainingSet::build(teacher, &imgs[..8], load, 2, 1, None, false).unwrap();
+    let held = TrainingSet::build(
+        teacher,
+        &imgs[8..],
+        load,
+        1,
+        1,
+        Some((&train.mean, &train.std)),
+        false,
+    )
+    .unwrap();
+    (train, held)
+}
+
+#[test]
+fn a_tiny_student_trains_exports_passes_parity_and_evaluates() {
+    let dir = TempDir::create("student-fit");
+    let data = dataset(&dir.0);
+    let weights = TeacherWeights::load_default().unwrap();
+    let out = dir.0.join("student.bundle");
+    let config = FitConfig {
+        input: (INPUT, INPUT),
+        model: ModelChoice::default_position(),
+        features: FeatureSource::Student(StudentConfig {
+            checkpoint_dir: Some(dir.0.join("ckpt")),
+            ..tiny(4)
+        }),
+        holdout_fraction: 0.2,
+        threads: 2,
+        ..FitConfig::default()
+    };
+    let fitted = fit(&data, None, &out, &weights, &config).unwrap();
+    let student = fitted.student.as_ref().expect("a student summary");
+    assert_eq!(student.steps, 4);
+    assert!(student.held_out_loss.is_finite());
+    assert_eq!(student.training_images, 2 * fitted.fit_images);
+    assert!(fitted.parity.max_difference <= 1e-5);
+    assert!(dir.0.join("ckpt/state.json").is_file());
+
+    let bundle = Bundle::read_from(&out).unwrap();
+    assert!(bundle.manifest.extra(STUDENT_KEY).is_some());
+    // The bundle ships the student, not the depthwise teacher.
+    let onnx = bundle.payload(FEATURES_ONNX).unwrap();
+    let teacher = FeatureExtractor::new(&weights, INPUT, 1).unwrap();
+    assert!(
+        onnx.len() < teacher.onnx().len() / 2,
+        "{} bytes",
+        onnx.len()
+    );
+    let arch = StudentArch::feature_student(teacher.output_shape().0);
+    assert!(fitted.macs_per_frame >= arch.macs((INPUT as usize, INPUT as usize)));
+
+    let evaluated =
+        evaluate_bundle(&out, &data, &dir.0.join("report"), &EvalConfig::default()).unwrap();
+    assert_eq!(evaluated.report.images, 7);
+    assert!(evaluated.report.image_auroc.is_some());
+}
+
+#[test]
+fn the_exported_graph_computes_what_burn_trained() {
+    let weights = TeacherWeights::load_default().unwrap();
+    let dir = TempDir::create("student-graph");
+    let data = dataset(&dir.0);
+    let imgs = images(&data);
+    let teacher = FeatureExtractor::new(&weights, INPUT, 2).unwrap();
+    let (train, held) = sets(&teacher, &imgs);
+    let arch = StudentArch::feature_student(train.channels);
+    let trained = train_student(&arch, &train, &held, &tiny(2), false).unwrap();
+    let graph = student_graph(&trained, (INPUT as usize, INPUT as usize)).unwrap();
+    let student = FeatureExtractor::from_graph(graph, 1).unwrap();
+    assert_eq!(student.output_shape(), teacher.output_shape());
+
+    // burn's forward pass on the same weights, de-normalised by hand.
+    use burn::prelude::*;
+    let device = Device::flex();
+    let net = trainer::student::StudentNet::from_weights(&arch, &trained.weights, &device);
+    let (x, _) = trainer::student::batch::tensors(&held, &[0], &device);
+    let y = trainer::student::arch::host_vec(net.forward(x).into_data());
+    let features = student.extract(&held.images[0]).unwrap();
+    let (c, h, w) = student.output_shape();
+    let mut max_diff = 0.0f32;
+    for ch in 0..c {
+        for p in 0..h * w {
+            let burn = y[ch * h * w + p] * trained.std[ch] + trained.mean[ch];
+            max_diff = max_diff.max((burn - features.data[p * c + ch]).abs());
+        }
+    }
+    assert!(max_diff < 1e-3, "tract vs burn: {max_diff}");
+}
+
+#[test]
+fn training_resumes_from_its_checkpoint_and_refuses_another_runs() {
+    let weights = TeacherWeights::load_default().unwrap();
+    let dir = TempDir::create("student-resume");
+    let data = dataset(&dir.0);
+    let imgs = images(&data);
+    let teacher = FeatureExtractor::new(&weights, INPUT, 2).unwrap();
+    let (train, held) = sets(&teacher, &imgs);
+    let arch = StudentArch::feature_student(train.channels);
+    let ckpt = dir.0.join("ckpt");
+
+    // A 2-step run leaves its checkpoint at step 2; resuming with a budget of 4 steps
+    // continues from there (the step budget may change between runs; the rest may not).
+    let first = StudentConfig {
+        checkpoint_dir: Some(ckpt.clone()),
+        patience: 100,
+        ..tiny(2)
+    };
+    let interrupted = train_student(&arch, &train, &held, &first, false).unwrap();
+    assert_eq!(interrupted.steps, 2);
+    let resumed = train_student(
+        &arch,
+        &train,
+        &held,
+        &StudentConfig {
+            resume: true,
+            steps: 4,
+            ..first.clone()
+        },
+        false,
+    )
+    .unwrap();
+    assert_eq!(resumed.steps, 4);
+    let steps: Vec<usize> = resumed.history.iter().map(|h| h.0).collect();
+    assert_eq!(steps, vec![2, 4]);
+    assert_eq!(resumed.history[0], interrupted.history[0]);
+
+    let other = StudentConfig {
+        resume: true,
+        learning_rate: 1e-4,
+        ..first
+    };
+    let err = train_student(&arch, &train, &held, &other, false).unwrap_err();
+    assert!(
+        matches!(err, StudentError::CheckpointMismatch { .. }),
+        "{err}"
+    );
+}
