@@ -96,7 +96,7 @@ pub enum Refusal {
         path: PathBuf,
         /// Why.
         #[source]
-        source: InspectorError,
+        source: Box<InspectorError>,
     },
     /// The dry run failed on a kept frame.
     #[error("{}: dry run on kept frame {}", path.display(), frame.display())]
@@ -107,7 +107,7 @@ pub enum Refusal {
         frame: PathBuf,
         /// The inspector's error.
         #[source]
-        source: InspectorError,
+        source: Box<InspectorError>,
     },
     /// The dry run scored a kept frame with a non-finite score.
     #[error("{}: dry run on kept frame {}: non-finite score {raw}", path.display(), frame.display())]
@@ -320,7 +320,7 @@ impl BundleValidator {
             Inspector::from_bundle(&bundle, path, self.threads).map_err(|source| {
                 Refusal::Load {
                     path: path.to_path_buf(),
-                    source,
+                    source: Box::new(source),
                 }
             })?;
         let dry_run = self.dry_run(path, &mut inspector)?;
@@ -349,7 +349,7 @@ impl BundleValidator {
                     .map_err(|source| Refusal::DryRun {
                         path: path.to_path_buf(),
                         frame: png.clone(),
-                        source,
+                        source: Box::new(source),
                     })?;
             let (raw, normalised) = (inspection.raw_score, inspection.normalised);
             if !(raw.is_finite() && normalised.is_finite()) {

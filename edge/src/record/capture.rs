@@ -451,7 +451,7 @@ pub fn latest_captures(dir: &Path, n: usize) -> io::Result<Vec<(PathBuf, PathBuf
             }
         }
     }
-    found.sort_unstable_by(|a, b| b.0.cmp(&a.0));
+    found.sort_unstable_by_key(|c| std::cmp::Reverse(c.0));
     Ok(found
         .into_iter()
         .take(n)
