@@ -27,6 +27,9 @@
 //! - [`board`]: board profiles (`boards/*.toml`) → camera mode, GPIO lines, reject timing,
 //!   threads, log and capture paths; errors name file, line and field.
 //!
+//! - [`deploy`]: hot deployment of a replacement bundle while `edge run` runs: watch,
+//!   validate and dry-run off the loop's thread, swap between two parts, probation and
+//!   rollback.
 //! - [`station`]: the line loop (`edge run`) joining them: frames → inspector → verdict →
 //!   scheduler → pulse, one verdict record per part, the fault output following the
 //!   camera; the driver ticks on its own thread ([`station::ThreadedLine`]) or, in tests
@@ -44,6 +47,7 @@ pub mod bank;
 pub mod board;
 pub mod bundle_check;
 pub mod clock;
+pub mod deploy;
 pub mod inspector;
 mod jsonl;
 pub mod line;

@@ -39,6 +39,8 @@ fn inspected(part_id: u64, normalised: f32, verdict: Verdict) -> VerdictRecord {
             decision_us: Some(3),
         },
         origin: Some(format!("/dev/video0#{part_id}")),
+        bundle_sha256: Some("ab".repeat(32)),
+        model_generation: Some(0),
     }
 }
 
@@ -69,6 +71,9 @@ fn log_round_trips_with_readable_field_names() {
         lines[2]
     );
     assert!(lines[2].contains(r#""score":null"#), "{}", lines[2]);
+    assert!(lines[0].contains(r#""model_generation":0"#), "{}", lines[0]);
+    // A part no bundle scored names none.
+    assert!(!lines[2].contains("bundle_sha256"), "{}", lines[2]);
     let back = read_verdict_log(&path).expect("read back");
     assert_eq!(back.records, records);
     assert!(!back.truncated_tail);
@@ -77,6 +82,25 @@ fn log_round_trips_with_readable_field_names() {
     log.append(&inspected(4, 0.1, Verdict::Pass))
         .expect("append");
     assert_eq!(read_verdict_log(&path).expect("read").records.len(), 4);
+}
+
+#[test]
+fn log_reader_reads_lines_written_before_the_bundle_fields() {
+    // A line as the edge wrote it before hot deployment: no bundle hash, no generation.
+    let old = concat!(
+        r#"{"part_id":7,"wall_us":1,"mono_us":2,"frame_seq":7,"#,
+        r#""score":{"raw":0.4,"normalised":0.1},"verdict":"pass","reason":"inspected","#,
+        r#""latency_us":{"capture_us":1,"preprocess_us":null,"network_us":null,"#,
+        r#""scoring_us":null,"decision_us":null},"origin":"/dev/video0#7"}"#,
+        "\n"
+    );
+    let back = parse_verdict_log(old.as_bytes(), "old log").expect("an old line parses");
+    let r = &back.records[0];
+    assert_eq!((r.part_id, r.verdict), (7, Verdict::Pass));
+    assert_eq!(
+        (r.bundle_sha256.as_deref(), r.model_generation),
+        (None, None)
+    );
 }
 
 #[test]

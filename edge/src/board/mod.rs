@@ -37,6 +37,12 @@
 //! [capture]
 //! dir = "/var/lib/edge/captures"
 //! quota_mb = 2048
+//!
+//! [deploy]                 # optional; these are the defaults but `watch`
+//! watch = true             # swap in a replacement bundle file (`edge run --no-watch`)
+//! dry_run_frames = 16      # kept frames a new bundle must score first
+//! probation_parts = 50     # parts the new bundle is watched for
+//! max_reject_rate = 0.2    # roll back above this reject rate over the probation
 //! ```
 
 mod error;
@@ -47,8 +53,8 @@ use std::path::{Path, PathBuf};
 
 pub use error::{Invalid, ProfileError};
 pub use sections::{
-    CameraProfile, CaptureProfile, EncoderLines, GpioProfile, HeartbeatLine, OutputLine,
-    PixelFormat, TriggerLine,
+    CameraProfile, CaptureProfile, DeployProfile, EncoderLines, GpioProfile, HeartbeatLine,
+    OutputLine, PixelFormat, TriggerLine,
 };
 
 use crate::line::{DriverConfig, EncoderCounts, LineConfig, LineOffsets, Micros};
@@ -115,6 +121,8 @@ pub struct BoardProfile {
     pub reject: RejectProfile,
     /// Kept frames.
     pub capture: CaptureProfile,
+    /// Hot deployment of a replacement bundle (optional section).
+    pub deploy: DeployProfile,
 }
 
 /// The driver configuration on the profile's axis.

@@ -142,6 +142,35 @@ pub struct CaptureProfile {
     pub quota_mb: u64,
 }
 
+/// `[deploy]`: hot deployment of a new bundle while `edge run` runs
+/// ([`crate::deploy`]). The section is optional; every field has a default.
+#[derive(Clone, Copy, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DeployProfile {
+    /// Watch the bundle file and swap in a replacement (default `false`; `edge run
+    /// --watch` / `--no-watch` override it). SIGHUP asks for a reload either way.
+    pub watch: bool,
+    /// Kept frames (newest first) a new bundle is dry-run on before the swap,
+    /// `0..=1000` (default 16; 0: no dry run).
+    pub dry_run_frames: usize,
+    /// Parts a new bundle scores on probation after the swap, `1..=100000` (default 50).
+    pub probation_parts: u64,
+    /// Reject rate over the probation above which the new bundle is rolled back,
+    /// `0..=1` (default 0.2).
+    pub max_reject_rate: f64,
+}
+
+impl Default for DeployProfile {
+    fn default() -> Self {
+        Self {
+            watch: false,
+            dry_run_frames: 16,
+            probation_parts: 50,
+            max_reject_rate: 0.2,
+        }
+    }
+}
+
 /// The whole file as written.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -155,4 +184,6 @@ pub(crate) struct RawProfile {
     pub(crate) gpio: GpioProfile,
     pub(crate) reject: RawReject,
     pub(crate) capture: CaptureProfile,
+    #[serde(default)]
+    pub(crate) deploy: DeployProfile,
 }

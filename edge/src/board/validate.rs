@@ -51,6 +51,7 @@ pub(super) fn profile(raw: RawProfile, map: &SourceMap<'_>) -> Check<BoardProfil
             "quota 0 MiB would keep no frame for retraining",
         ));
     }
+    deploy(&raw, map)?;
     Ok(BoardProfile {
         board: raw.board,
         inference_threads: raw.inference_threads,
@@ -60,7 +61,29 @@ pub(super) fn profile(raw: RawProfile, map: &SourceMap<'_>) -> Check<BoardProfil
         gpio: raw.gpio,
         reject,
         capture: raw.capture,
+        deploy: raw.deploy,
     })
+}
+
+fn deploy(raw: &RawProfile, map: &SourceMap<'_>) -> Check<()> {
+    let d = &raw.deploy;
+    in_range(map, "deploy.dry_run_frames", d.dry_run_frames, 0, 1_000, "")?;
+    in_range(
+        map,
+        "deploy.probation_parts",
+        d.probation_parts,
+        1,
+        100_000,
+        "",
+    )?;
+    let rate = d.max_reject_rate;
+    if !rate.is_finite() || !(0.0..=1.0).contains(&rate) {
+        return Err(map.field_error(
+            "deploy.max_reject_rate",
+            format!("{rate} is not a rate in 0..=1 (e.g. 0.2: roll back above 20 % rejects)"),
+        ));
+    }
+    Ok(())
 }
 
 fn camera(raw: &RawProfile, map: &SourceMap<'_>) -> Check<()> {

@@ -1,6 +1,7 @@
 //! `edge run`: open everything (`edge::station::open_station`), run the line loop until
 //! the source ends, `--max-parts`, SIGTERM/SIGINT or a dead tick thread, then print the
-//! summary (and, on the simulated line, its pulses).
+//! summary (and, on the simulated line, its pulses). SIGHUP asks for the bundle file to
+//! be looked at (hot deployment, `edge::deploy`).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -53,6 +54,14 @@ pub struct RunArgs {
     /// Also print the summary every this many parts.
     #[arg(long)]
     summary_every: Option<u64>,
+    /// Watch the bundle file and swap in a replacement between two parts (validated,
+    /// dry-run, on probation), overriding the profile's `deploy.watch`. SIGHUP asks
+    /// for a reload either way.
+    #[arg(long, conflicts_with = "no_watch")]
+    watch: bool,
+    /// Do not watch the bundle file (SIGHUP still reloads).
+    #[arg(long)]
+    no_watch: bool,
 }
 
 /// Runs `edge run`.
@@ -81,12 +90,22 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         part_interval_us: interval_us,
         max_parts: args.max_parts,
         summary_every: args.summary_every,
+        watch: match (args.watch, args.no_watch) {
+            (true, _) => Some(true),
+            (_, true) => Some(false),
+            _ => None,
+        },
+        reload: Some(Arc::new(AtomicBool::new(false))),
     };
     let clock: SharedClock = MonotonicClock::shared();
     let stop = Arc::new(AtomicBool::new(false));
     for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
         signal_hook::flag::register(signal, Arc::clone(&stop))
             .with_context(|| format!("installing the handler for signal {signal}"))?;
+    }
+    if let Some(reload) = &settings.reload {
+        signal_hook::flag::register(signal_hook::consts::SIGHUP, Arc::clone(reload))
+            .context("installing the handler for SIGHUP (bundle reload)")?;
     }
     let report = run_session(&settings, clock, &stop).context("edge run cannot start")?;
     Ok(if session_failed(&report) {

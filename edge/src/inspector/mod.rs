@@ -157,6 +157,20 @@ impl Inspector {
         Self::build(&load_bundle(path)?, path, threads)
     }
 
+    /// Builds the inspector for `bundle`, already decoded from the file at `path` (named
+    /// in manifest errors), as [`Inspector::new`]: hot deployment reads the file once
+    /// to hash, check and decode it.
+    ///
+    /// # Errors
+    /// As [`Inspector::new`].
+    pub fn from_bundle(
+        bundle: &Bundle,
+        path: &Path,
+        threads: usize,
+    ) -> Result<Inspector, InspectorError> {
+        Self::build(bundle, path, threads)
+    }
+
     fn build(bundle: &Bundle, path: &Path, threads: usize) -> Result<Inspector, InspectorError> {
         if threads == 0 {
             return Err(InspectorError::Threads {

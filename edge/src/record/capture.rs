@@ -435,6 +435,35 @@ impl<W: StoreWriter> CaptureStore<W> {
     }
 }
 
+/// The newest `n` captures in `dir` (those with a sidecar), newest first, as (PNG,
+/// sidecar) paths. Only reads the folder, so it is safe beside a store writing there: a
+/// capture evicted meanwhile is simply missing when its files are opened.
+///
+/// # Errors
+/// The folder cannot be listed.
+pub fn latest_captures(dir: &Path, n: usize) -> io::Result<Vec<(PathBuf, PathBuf)>> {
+    let mut found = Vec::new();
+    for entry in fs::read_dir(dir)? {
+        let entry = entry?;
+        if let Some(name) = entry.file_name().to_str() {
+            if let Some(capture) = parse_name(name, ".json") {
+                found.push(capture);
+            }
+        }
+    }
+    found.sort_unstable_by_key(|c| std::cmp::Reverse(c.0));
+    Ok(found
+        .into_iter()
+        .take(n)
+        .map(|(_, stem)| {
+            (
+                dir.join(format!("{stem}.png")),
+                dir.join(format!("{stem}.json")),
+            )
+        })
+        .collect())
+}
+
 /// `NNNNNNNNNN-partID{ext}` → (counter, stem); anything else is not ours.
 fn parse_name(name: &str, ext: &str) -> Option<(u64, String)> {
     let stem = name.strip_suffix(ext)?;

@@ -18,8 +18,8 @@ pub mod policy;
 pub mod verdict;
 
 pub use capture::{
-    CaptureError, CaptureStats, CaptureStore, FsWriter, KeepOutcome, Sidecar, StoreWriter,
-    SIDECAR_VERSION,
+    latest_captures, CaptureError, CaptureStats, CaptureStore, FsWriter, KeepOutcome, Sidecar,
+    StoreWriter, SIDECAR_VERSION,
 };
 pub use log::{
     parse_verdict_log, read_verdict_log, FileSink, LineSink, LogContents, LogError, VerdictLog,

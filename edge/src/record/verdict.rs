@@ -78,6 +78,14 @@ pub struct VerdictRecord {
     pub latency_us: StageLatency,
     /// Where the frame came from (file path, `device#sequence`).
     pub origin: Option<String>,
+    /// SHA-256 (hex) of the bundle file that scored the part; `None` when no bundle
+    /// scored it (not inspected) or in logs written before hot deployment existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bundle_sha256: Option<String>,
+    /// Which model of the run scored the part: 0 the one started with, +1 per swap or
+    /// rollback (a rollback brings an older bundle back under a new generation).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model_generation: Option<u32>,
 }
 
 /// A record that breaks the pass invariant (see [`VerdictRecord::check`]).
@@ -111,6 +119,8 @@ impl VerdictRecord {
             detail: Some(detail.into()),
             latency_us: StageLatency::default(),
             origin: None,
+            bundle_sha256: None,
+            model_generation: None,
         }
     }
 

@@ -70,6 +70,7 @@ impl LineLoop<'_, '_> {
                 self.scratch
                     .begin(part.0, now, Reason::InspectorError)
                     .frame(frame.seq, &frame.origin)
+                    .bundle(self.st.inspector.bundle_tag())
                     .latency(latency)
                     .error_detail("inspecting the frame", &e);
                 self.refused(ack);
@@ -80,6 +81,7 @@ impl LineLoop<'_, '_> {
                 self.scratch
                     .begin(part.0, now, Reason::InspectorError)
                     .frame(frame.seq, &frame.origin)
+                    .bundle(self.st.inspector.bundle_tag())
                     .latency(latency)
                     .detail(format_args!("non-finite score {}", o.raw_score));
                 self.refused(ack);
@@ -100,6 +102,7 @@ impl LineLoop<'_, '_> {
                     .scratch
                     .begin(part.0, now, Reason::Inspected)
                     .frame(frame.seq, &frame.origin)
+                    .bundle(self.st.inspector.bundle_tag())
                     .score(o.raw_score, o.normalised)
                     .latency(latency);
                 match ack {

@@ -37,7 +37,7 @@ mod tick;
 pub mod truth;
 
 pub use clock::LineClock;
-pub use inspect::{Inspect, InspectOutcome};
+pub use inspect::{BundleTag, Inspect, InspectOutcome};
 pub use latency::{percentile_of_sorted, LatencyHistogram};
 pub use port::{FireRecord, LinePort, LineReport, PartTrigger};
 pub use records::{PartRecorder, RecordCounts, Recorded, Recorder};

@@ -5,6 +5,7 @@
 use std::error::Error;
 use std::fmt::{self, Write as _};
 
+use super::inspect::BundleTag;
 use crate::clock::unix_time_us;
 use crate::record::{Reason, Score, StageLatency, Verdict, VerdictRecord};
 use crate::source::FrameOrigin;
@@ -16,6 +17,7 @@ pub(crate) struct RecordScratch {
     /// Spare buffers while the record's fields are `None`.
     detail: String,
     origin: String,
+    bundle: String,
 }
 
 impl RecordScratch {
@@ -24,6 +26,7 @@ impl RecordScratch {
             record: VerdictRecord::rejected_without_verdict(0, 0, 0, Reason::NoFrame, ""),
             detail: String::new(),
             origin: String::new(),
+            bundle: String::new(),
         }
     }
 
@@ -36,7 +39,11 @@ impl RecordScratch {
         if let Some(s) = self.record.origin.take() {
             self.origin = s;
         }
+        if let Some(s) = self.record.bundle_sha256.take() {
+            self.bundle = s;
+        }
         let r = &mut self.record;
+        r.model_generation = None;
         r.part_id = part_id;
         r.wall_us = unix_time_us();
         r.mono_us = mono_us;
@@ -55,6 +62,18 @@ impl RecordScratch {
         // Writing into a String cannot fail.
         let _ = write!(s, "{origin}");
         self.record.origin = Some(s);
+        self
+    }
+
+    /// Names the bundle that scored the part (copied into a reused buffer).
+    pub(crate) fn bundle(&mut self, tag: Option<BundleTag<'_>>) -> &mut Self {
+        if let Some(tag) = tag {
+            let mut s = std::mem::take(&mut self.bundle);
+            s.clear();
+            s.push_str(tag.sha256);
+            self.record.bundle_sha256 = Some(s);
+            self.record.model_generation = Some(tag.generation);
+        }
         self
     }
 

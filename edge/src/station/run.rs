@@ -27,6 +27,8 @@
 //! - At the end (source ended, `max_parts`, stop flag, tick thread gone) the station is
 //!   declared not ready, parts still waiting for a frame are rejected, parts in flight
 //!   get up to `drain_timeout_us` to reach the actuator, then the line is shut down.
+//! - A new model (hot deployment, [`crate::deploy`]) only takes over between two parts:
+//!   every part is scored by exactly one model, named in its record.
 //! - Per part, the loop itself allocates nothing: the record, its strings, the queue of
 //!   waiting parts and the latency histogram are reused. (The source's decoded frame,
 //!   the log line and a kept capture are allocated by their modules.)
@@ -184,6 +186,7 @@ pub fn run(station: Station<'_>, options: &LoopOptions, observer: &mut dyn Obser
     };
     let stop = state.run_parts();
     let shutdown = state.finish();
+    state.summary.deploy = state.st.inspector.deploy_counts();
     RunReport {
         records: state.st.recorder.counts(),
         line: state.st.line.report(),
@@ -229,6 +232,9 @@ impl LineLoop<'_, '_> {
             if !self.st.line.report().ticking {
                 return StopReason::LineStopped;
             }
+            // Between two parts: the only moment a model may be swapped.
+            self.st.inspector.between_parts(self.observer);
+            self.summary.deploy = self.st.inspector.deploy_counts();
             if photo_eye {
                 self.photo_eye_step();
             } else {

@@ -57,14 +57,26 @@ pub fn run_session(
     stop: &AtomicBool,
 ) -> Result<RunReport, OpenError> {
     let mut open = open_station(settings, clock.clone())?;
-    let m = open.inspector.manifest();
+    let m = open.inspector.inspector().manifest();
     println!(
-        "bundle       {} ({:?}, input {}×{}, threshold {})",
+        "bundle       {} ({:?}, input {}×{}, threshold {}, sha256 {})",
         settings.bundle.display(),
         m.model,
         m.input.width,
         m.input.height,
-        m.thresholds.image
+        m.thresholds.image,
+        open.inspector.running().sha256
+    );
+    let d = open.inspector.options();
+    println!(
+        "deploy       {}; SIGHUP reloads; probation {} parts, roll back above {:.1} % rejects",
+        if d.watch {
+            "watching the bundle file"
+        } else {
+            "not watching the bundle file"
+        },
+        d.probation_parts,
+        100.0 * d.max_reject_rate
     );
     println!(
         "board        {} ({})",
@@ -108,6 +120,9 @@ pub fn run_session(
         &mut printer,
     );
     print_report(&report);
+    for event in open.inspector.events() {
+        println!("  deploy: {event}");
+    }
     if let Some(sim) = &open.sim {
         let gpio = &open.profile.gpio;
         print_sim_pulses(

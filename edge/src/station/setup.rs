@@ -1,9 +1,11 @@
 //! [`open_station`]: turns the settings of `edge run` (bundle, board profile, overrides)
 //! into the running pieces, in an order that touches nothing before the bundle is known
-//! to be usable: bundle → source → verdict log → capture store → GPIO and the tick
-//! thread. Every failure is an [`OpenError`] naming the file, device or backend.
+//! to be usable: bundle → source → verdict log → capture store → bundle validator
+//! thread (hot deployment) → GPIO and the tick thread. Every failure is an [`OpenError`] naming the file, device or backend.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::clock::LineClock;
@@ -14,6 +16,7 @@ use super::threaded::{StartError, ThreadedLine};
 use crate::board::StationTiming;
 use crate::board::{BoardProfile, PixelFormat as BoardFormat, ProfileError, RejectTiming};
 use crate::clock::SharedClock;
+use crate::deploy::{open_hashed, BundleValidator, HotSwap, HotSwapOptions};
 use crate::inspector::{Inspector, InspectorError};
 use crate::line::{
     self, AnyInput, AnyOutput, Backend, BackendError, LineError, LineIo, SimClock, SimLine,
@@ -64,6 +67,10 @@ pub struct RunSettings {
     pub max_parts: Option<u64>,
     /// Print a summary every this many parts.
     pub summary_every: Option<u64>,
+    /// Watch the bundle file for a replacement; `None`: the profile's `deploy.watch`.
+    pub watch: Option<bool>,
+    /// Set (e.g. by SIGHUP) to have the bundle file looked at before the next part.
+    pub reload: Option<Arc<AtomicBool>>,
 }
 
 /// Why `edge run` could not start; every variant names what failed.
@@ -121,14 +128,17 @@ pub enum OpenError {
     /// The tick thread could not start.
     #[error("reject station")]
     Start(#[source] StartError),
+    /// The bundle validator thread (hot deployment) could not start.
+    #[error("bundle validator thread")]
+    Validator(#[source] std::io::Error),
 }
 
 /// Everything `edge run` runs on, opened.
 pub struct OpenStation {
     /// The profile, as read.
     pub profile: BoardProfile,
-    /// The bundle, ready.
-    pub inspector: Inspector,
+    /// The bundle, ready, swappable for a replacement between two parts.
+    pub inspector: HotSwap,
     /// Where frames come from.
     pub source_spec: SourceSpec,
     /// The source, opened (cameras lazily, at the first frame).
@@ -210,8 +220,8 @@ pub fn drain_timeout_us(profile: &BoardProfile) -> u64 {
 pub fn open_station(settings: &RunSettings, clock: SharedClock) -> Result<OpenStation, OpenError> {
     let profile = BoardProfile::read_from(&settings.board)?;
     let threads = settings.threads.unwrap_or(profile.inference_threads);
-    let inspector =
-        Inspector::open(&settings.bundle, threads).map_err(|source| OpenError::Bundle {
+    let (inspector, sha256) =
+        open_hashed(&settings.bundle, threads).map_err(|source| OpenError::Bundle {
             path: settings.bundle.clone(),
             source,
         })?;
@@ -235,9 +245,17 @@ pub fn open_station(settings: &RunSettings, clock: SharedClock) -> Result<OpenSt
         Some(dir) => Some(open_captures(dir, &profile, &settings.bundle)?),
         None => None,
     };
+    let camera = matches!(spec, SourceSpec::Camera(_));
+    let inspector = hot_swap(
+        settings,
+        &profile,
+        (inspector, sha256),
+        captures_dir.as_deref(),
+        camera,
+        clock.clone(),
+    )?;
     let backend = settings.gpio.unwrap_or(profile.gpio.backend);
     let (line, sim) = start_line(&profile, &settings.board, backend, clock)?;
-    let camera = matches!(spec, SourceSpec::Camera(_));
     let options = LoopOptions {
         max_parts: settings.max_parts,
         part_interval_us: settings.part_interval_us.unwrap_or(if camera {
@@ -262,6 +280,41 @@ pub fn open_station(settings: &RunSettings, clock: SharedClock) -> Result<OpenSt
         log_path,
         captures_dir,
         options,
+    })
+}
+
+/// The running model behind hot deployment: replacements dry-run on the capture store's
+/// newest frames and, from a camera, must fit its frame size.
+fn hot_swap(
+    settings: &RunSettings,
+    profile: &BoardProfile,
+    (inspector, sha256): (Inspector, String),
+    captures_dir: Option<&Path>,
+    camera: bool,
+    clock: SharedClock,
+) -> Result<HotSwap, OpenError> {
+    let threads = settings.threads.unwrap_or(profile.inference_threads);
+    let deploy = &profile.deploy;
+    let mut validator = BundleValidator::new(threads);
+    if let Some(dir) = captures_dir {
+        validator = validator.with_dry_run(dir.to_path_buf(), deploy.dry_run_frames);
+    }
+    if camera {
+        validator = validator.with_frame_size(profile.camera.width, profile.camera.height);
+    }
+    let options = HotSwapOptions::from_profile(deploy, settings.watch);
+    let hot = HotSwap::new(
+        inspector,
+        &settings.bundle,
+        sha256,
+        validator,
+        clock,
+        options,
+    )
+    .map_err(OpenError::Validator)?;
+    Ok(match &settings.reload {
+        Some(flag) => hot.with_reload_flag(Arc::clone(flag)),
+        None => hot,
     })
 }
 

@@ -7,6 +7,7 @@ use std::fmt;
 
 use super::latency::LatencyHistogram;
 use super::truth::Truth;
+use crate::deploy::DeployCounts;
 use crate::record::{Reason, Verdict};
 
 /// Rejects by reason.
@@ -92,6 +93,8 @@ pub struct Summary {
     pub capture_failures: u64,
     /// Times the source went from healthy to unhealthy (fault output asserted).
     pub camera_losses: u64,
+    /// Hot deployment: models swapped in, replacements refused, rollbacks.
+    pub deploy: DeployCounts,
 }
 
 impl Summary {
@@ -194,6 +197,12 @@ impl fmt::Display for Summary {
             self.idle_frame_errors,
             self.untracked_frames,
             self.camera_losses
+        )?;
+        let d = &self.deploy;
+        write!(
+            f,
+            "\ndeploy       {} swaps, {} refused, {} rolled back",
+            d.swaps, d.refusals, d.rollbacks
         )
     }
 }

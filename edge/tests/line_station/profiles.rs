@@ -3,7 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
-use edge::board::{BoardProfile, Invalid, PixelFormat, ProfileError, RejectTiming, StationTiming};
+use edge::board::{
+    BoardProfile, DeployProfile, Invalid, PixelFormat, ProfileError, RejectTiming, StationTiming,
+};
 use edge::line::{
     open, Backend, InputRole, LineDriver, LineIo, MonotonicClock as _, OutputRole, Polarity,
     SimClock, SimLine, LINE_CAPACITY,
@@ -162,6 +164,20 @@ fn semantic_errors_name_file_line_and_field() {
             "already used by gpio.trigger.line (line ",
         ),
         (
+            "max_reject_rate = 0.2",
+            "max_reject_rate = 1.5",
+            "max_reject_rate",
+            "deploy.max_reject_rate",
+            "not a rate in 0..=1",
+        ),
+        (
+            "probation_parts = 50",
+            "probation_parts = 0",
+            "probation_parts",
+            "deploy.probation_parts",
+            "not in 1..=100000",
+        ),
+        (
             "pulse_ms = 20",
             "pulse_ms = 700",
             "pulse_ms",
@@ -251,6 +267,26 @@ fn encoder_settings_must_agree_with_the_axis() {
     ));
     let mixed = counts.replace("pulse_counts = 20", "pulse_ms = 20");
     assert_eq!(refuse(&mixed).field.as_deref(), Some("reject.pulse_ms"));
+}
+
+#[test]
+fn the_deploy_section_is_optional_and_checked() {
+    let text = sim_text();
+    let start = text.find("[deploy]").expect("sim.toml has [deploy]");
+    let without = &text[..start];
+    let p = BoardProfile::from_toml_str(without, Path::new("boards/bad.toml")).expect("parses");
+    assert_eq!(p.deploy, DeployProfile::default());
+    assert!(!p.deploy.watch, "watching is opt-in");
+    let typo = format!("{without}[deploy]\nwatch = true\nprobation = 10\n");
+    let err = refuse(&typo);
+    assert_eq!(err.field.as_deref(), Some("deploy.probation"), "{err}");
+    let watched = format!("{without}[deploy]\nwatch = true\n");
+    let p = BoardProfile::from_toml_str(&watched, Path::new("boards/bad.toml")).expect("parses");
+    assert!(p.deploy.watch);
+    assert_eq!(
+        p.deploy.probation_parts,
+        DeployProfile::default().probation_parts
+    );
 }
 
 #[test]

@@ -9,14 +9,15 @@ use std::convert::Infallible;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
-use edge::clock::{Clock, SharedClock};
+use edge::clock::{Clock, ManualClock, SharedClock};
+use edge::deploy::{open_hashed, BundleValidator, DeployCounts, HotSwap, HotSwapOptions};
 use edge::inspector::{InspectorError, StageTimings};
 use edge::line::{DriverConfig, LineIo, LinePins, Micros, MonotonicClock as _, SimClock};
 use edge::record::{KeepOutcome, VerdictRecord};
 use edge::source::{Frame, FrameOrigin, FrameSource, SourceError};
 use edge::station::{
-    run, Inspect, InspectOutcome, LineClock, LoopOptions, PartRecorder, Quiet, RecordCounts,
-    Recorded, Station, SteppedLine,
+    run, BundleTag, Inspect, InspectOutcome, LineClock, LoopOptions, PartRecorder, Quiet,
+    RecordCounts, Recorded, Station, SteppedLine,
 };
 use embedded_hal::digital::{ErrorType, InputPin, OutputPin};
 use image::RgbImage;
@@ -111,7 +112,17 @@ impl FrameSource for Prepared {
 /// Pass, defect and inspector error in turn, without work.
 struct Fixed(u64);
 
+/// The bundle `Fixed` names in every record (copied into the record's reused buffer).
+const FIXED_SHA256: &str = "5a1e0bd6c3f24e8a9b7c1d0e2f3a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c";
+
 impl Inspect for Fixed {
+    fn bundle_tag(&self) -> Option<BundleTag<'_>> {
+        Some(BundleTag {
+            sha256: FIXED_SHA256,
+            generation: 3,
+        })
+    }
+
     fn inspect_frame(&mut self, _: &RgbImage) -> Result<InspectOutcome, InspectorError> {
         self.0 += 1;
         if self.0 % 4 == 0 {
@@ -250,4 +261,50 @@ fn the_loop_allocates_nothing_per_part() {
         "40 more parts (passes, defects, frame errors, inspector errors) allocated {} more times",
         long.saturating_sub(short)
     );
+}
+
+/// Allocations by `calls` calls of `between_parts` on a hot swap with nothing to do: the
+/// watched file does not change and no reload is asked for (the steady state).
+fn between_parts_allocations(hot: &mut HotSwap, calls: usize) -> u64 {
+    TRACKING.with(|t| t.set(true));
+    COUNT.with(|c| c.set(0));
+    for _ in 0..calls {
+        hot.between_parts(&mut Quiet);
+    }
+    TRACKING.with(|t| t.set(false));
+    COUNT.with(Cell::get)
+}
+
+#[test]
+fn watching_the_bundle_allocates_nothing_per_part() {
+    let dir = crate::harness::scratch("alloc-hotswap");
+    let bundle = crate::harness::write_bundle(&dir);
+    let (inspector, sha256) = open_hashed(&bundle, 1).expect("the test bundle opens");
+    let clock: SharedClock = ManualClock::new(1_000_000);
+    let options = HotSwapOptions {
+        watch: true,
+        poll_interval_us: 0,
+        probation_parts: 5,
+        max_reject_rate: 0.2,
+        await_validation: false,
+    };
+    let mut hot = HotSwap::new(
+        inspector,
+        &bundle,
+        sha256,
+        BundleValidator::new(1),
+        clock,
+        options,
+    )
+    .expect("validator thread");
+    let short = between_parts_allocations(&mut hot, 20);
+    let long = between_parts_allocations(&mut hot, 60);
+    assert_eq!(
+        long,
+        short,
+        "40 more polls of an unchanged bundle allocated {} more times",
+        long.saturating_sub(short)
+    );
+    assert_eq!(hot.deploy_counts(), DeployCounts::default());
+    assert!(hot.events().is_empty(), "{:?}", hot.events());
 }

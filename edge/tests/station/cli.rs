@@ -55,11 +55,20 @@ fn edge_run_replays_a_folder_on_the_simulated_line_and_prints_its_pulses() {
             "80",
             "--threads",
             "1",
+            "--watch",
         ],
     );
     let (stdout, stderr) = text(&out);
     assert!(out.status.success(), "{stdout}\n{stderr}");
     assert!(stdout.contains("one part per photo-eye edge"), "{stdout}");
+    assert!(
+        stdout.contains("deploy       watching the bundle file"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("deploy       0 swaps, 0 refused, 0 rolled back"),
+        "{stdout}"
+    );
     assert!(
         stdout.contains("parts        4: 2 pass, 2 reject"),
         "{stdout}"
@@ -72,6 +81,14 @@ fn edge_run_replays_a_folder_on_the_simulated_line_and_prints_its_pulses() {
     let records = read_verdict_log(&log).expect("log").records;
     assert_eq!(records.len(), 4);
     assert!(records.iter().all(|r| r.reason == Reason::Inspected));
+    let sha256 = edge::deploy::sha256_hex(&std::fs::read(&bundle).expect("bundle"));
+    assert!(
+        records
+            .iter()
+            .all(|r| r.bundle_sha256.as_deref() == Some(sha256.as_str())
+                && r.model_generation == Some(0)),
+        "every record names the bundle that scored it"
+    );
     assert_eq!(
         records
             .iter()

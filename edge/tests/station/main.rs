@@ -10,6 +10,7 @@ mod alloc;
 mod cli;
 mod faults;
 mod harness;
+mod hotswap;
 mod records;
 mod replay;
 mod startup;

@@ -27,6 +27,8 @@ fn settings(dir: &Path, bundle: PathBuf) -> RunSettings {
         part_interval_us: None,
         max_parts: None,
         summary_every: None,
+        watch: None,
+        reload: None,
     }
 }
 

@@ -125,6 +125,8 @@ fn replay_on_the_line(out: &Path, bundle: &Path, test: &Path) -> anyhow::Result<
         part_interval_us: None,
         max_parts: None,
         summary_every: None,
+        watch: Some(false),
+        reload: None,
     };
     let report = run_session(&settings, MonotonicClock::shared(), &AtomicBool::new(false))
         .context("edge run on the simulated line cannot start")?;
