@@ -10,6 +10,8 @@ mod alloc;
 mod cli;
 mod faults;
 mod harness;
+mod line_faults;
 mod records;
 mod replay;
+mod soak;
 mod startup;
