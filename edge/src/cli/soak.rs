@@ -169,6 +169,18 @@ pub fn run_soak(args: SoakArgs) -> anyhow::Result<ExitCode> {
         a.rejects_not_fired_once.len(),
         a.fires_without_reject.len()
     );
+    // Not lost verdicts (no part id was issued) but the line falling behind: a starved
+    // tick thread (a loaded machine) fills the in-flight queue and the fault is raised.
+    let l = &report.line;
+    println!(
+        "line         {} refused triggers ({} frames dropped untracked), {} pin failures, \
+         longest tick gap {} µs, latched faults {:?}",
+        l.stats.refused_triggers,
+        s.untracked_frames,
+        l.stats.pin_read_failures + l.stats.pin_write_failures,
+        l.stats.max_tick_gap_us,
+        l.faults
+    );
     let samples = observer.rss_samples();
     let (start, end) = match (samples.get(1).or(samples.first()), samples.last()) {
         (Some(&start), Some(&end)) => (start, end),
