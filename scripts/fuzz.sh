@@ -4,6 +4,7 @@
 # the input is kept under fuzz/artifacts/<target>/.
 #
 #   scripts/fuzz.sh [seconds]    seconds per target, default 10 (CI: 5)
+#   FUZZ_SKIP=reason             skip at once (says so); FUZZ_TARGET_DIR: build folder
 #
 # Stable toolchain, no cargo-fuzz: `cargo build` with fuzz/rustc-wrapper.sh adds the
 # coverage flags cargo fuzz passes with `-s none` (no AddressSanitizer; the targets are
@@ -16,6 +17,11 @@ cd "$(dirname "$0")/.."
 seconds="${1:-10}"
 targets=(bundle board_profile frame_decode verdict_log)
 root="$PWD"
+
+if [ -n "${FUZZ_SKIP-}" ]; then
+  echo "fuzz: SKIPPED (FUZZ_SKIP=$FUZZ_SKIP)"
+  exit 0
+fi
 
 if ! command -v c++ >/dev/null 2>&1; then
   echo "fuzz: SKIPPED (no C++ compiler: libfuzzer-sys builds libFuzzer from source)"
