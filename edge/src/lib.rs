@@ -36,6 +36,9 @@
 //!   and replays, on a simulated clock ([`station::SteppedLine`]); plus `edge bench`
 //!   ([`station::bench`]) and `edge check` ([`station::check`]).
 //!
+//! - [`soak`]: the figures of `edge soak` (resident memory, verdicts and pulses accounted
+//!   part by part, p99 drift) for long replays on the simulated line.
+//!
 //! The trainer depends on this crate (library only, no hardware features) so that every
 //! exported bundle is checked by the device's own code.
 //!
@@ -55,5 +58,6 @@ pub mod network;
 pub mod preprocess;
 pub mod record;
 pub mod resample;
+pub mod soak;
 pub mod source;
 pub mod station;

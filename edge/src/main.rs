@@ -3,7 +3,8 @@
 //! for `edge score`, 1 also when any image could not be inspected (it is reported as
 //! `ERROR`, which on the line means reject); for `edge check`, 1 when any check failed;
 //! for `edge run`, 1 also when the line could not be shut down cleanly or its tick thread
-//! stopped.
+//! stopped; for `edge soak`, 1 when a verdict or pulse was lost or memory grew past its
+//! bound.
 
 mod cli;
 
@@ -55,6 +56,9 @@ enum Command {
     Bench(cli::bench::BenchArgs),
     /// Check that a board is ready for `edge run`: profile, camera, GPIO, bundle, folders.
     Check(cli::check::CheckArgs),
+    /// Run a looping replay on the simulated line for many parts and report resident
+    /// memory, lost verdicts and pulses, and p99 latency drift (docs/reliability.md).
+    Soak(cli::soak::SoakArgs),
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -84,6 +88,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Run(args) => cli::run::run(args),
         Command::Bench(args) => cli::bench::run(args),
         Command::Check(args) => Ok(cli::check::run(args)),
+        Command::Soak(args) => cli::soak::run_soak(args),
     }
 }
 

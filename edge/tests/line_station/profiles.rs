@@ -47,7 +47,14 @@ fn every_profile_in_boards_parses() {
         }
     }
     names.sort();
-    let expected = ["jetson-nano", "jetson-orin-nano", "rpi4", "rpi5", "sim"];
+    let expected = [
+        "jetson-nano",
+        "jetson-orin-nano",
+        "rpi4",
+        "rpi5",
+        "sim",
+        "sim-soak",
+    ];
     assert_eq!(
         names,
         expected

@@ -96,6 +96,13 @@ pub fn line_config(photo_eye: bool) -> LineConfig {
 
 /// A station at t = 1 s: photo-eye when `photo_eye`, else free-run.
 pub fn station(photo_eye: bool) -> Bench {
+    station_with(photo_eye, true)
+}
+
+/// As [`station`]; without `press`, the loop does not press the photo-eye itself (the
+/// test scripts the triggers, as parts passing a real photo-eye would) and keeps no
+/// list of fires.
+pub fn station_with(photo_eye: bool, press: bool) -> Bench {
     let start_us = 1_000_000;
     let clock = ManualClock::new(start_us);
     let sim_clock = SimClock::new(start_us);
@@ -125,7 +132,7 @@ pub fn station(photo_eye: bool) -> Bench {
         config,
         LineClock::Sim(sim_clock),
         world,
-        Some(sim.clone()),
+        press.then(|| sim.clone()),
         TICK_US,
     )
     .expect("valid test timing");

@@ -11,6 +11,8 @@ mod cli;
 mod faults;
 mod harness;
 mod hotswap;
+mod line_faults;
 mod records;
 mod replay;
+mod soak;
 mod startup;
