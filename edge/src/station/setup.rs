@@ -210,11 +210,13 @@ pub fn drain_timeout_us(profile: &BoardProfile) -> u64 {
 pub fn open_station(settings: &RunSettings, clock: SharedClock) -> Result<OpenStation, OpenError> {
     let profile = BoardProfile::read_from(&settings.board)?;
     let threads = settings.threads.unwrap_or(profile.inference_threads);
-    let inspector =
-        Inspector::open(&settings.bundle, threads).map_err(|source| OpenError::Bundle {
+    let key = profile.bundle_public_key.as_ref();
+    let inspector = Inspector::open_with_key(&settings.bundle, key, threads).map_err(|source| {
+        OpenError::Bundle {
             path: settings.bundle.clone(),
             source,
-        })?;
+        }
+    })?;
     let spec = source_spec(&profile, settings.source.as_ref());
     let source =
         open_source(&spec, &profile, clock.clone()).map_err(|source| OpenError::Source {
