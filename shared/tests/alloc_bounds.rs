@@ -113,11 +113,18 @@ fn decode_allocation_is_bounded_by_input_length_on_forged_lengths() {
     }
 
     // Lineage datasets count (after an empty metrics list) claims many entries.
-    for claimed in [60_000u64, u64::MAX >> 1, shared::bundle::MAX_DATASETS as u64 + 1] {
+    for claimed in [
+        60_000u64,
+        u64::MAX >> 1,
+        shared::bundle::MAX_DATASETS as u64 + 1,
+    ] {
         let mut forged = m[..m.len() - 3].to_vec();
         forged.extend(varint(claimed));
         forged.resize(forged.len() + 60_000, 0);
-        assert_bounded("forged datasets count", &frame(&body(&forged, &empty_table)));
+        assert_bounded(
+            "forged datasets count",
+            &frame(&body(&forged, &empty_table)),
+        );
     }
 
     // Extra (last field) claims many pairs of empty strings.

@@ -11,6 +11,8 @@
 //! - [`features`]: the one patch-feature path every model uses.
 //! - [`rng`]: the one seeded PRNG core behind synthetic data and model fitting.
 //! - [`calibrate`]: thresholds from held-out good images and synthetic anomalies.
+//! - [`retrain`]: labelled edge captures extend a bundle's bank; old vs new decides.
+//! - [`signing`]: ed25519 keys and detached bundle signatures (`trainer keygen`, `sign`).
 //! - [`cli`]: argument structs and entry points of the `trainer` subcommands.
 
 pub mod bank;
@@ -23,6 +25,8 @@ pub mod fit;
 pub mod metrics;
 pub mod onnx;
 pub mod report;
+pub mod retrain;
 pub mod rng;
+pub mod signing;
 pub mod synth;
 pub mod teacher;

@@ -2,9 +2,8 @@
 #![allow(dead_code)]
 
 use shared::bundle::{
-    DatasetSeen,
-    Bundle, InputSpec, Manifest, Metric, ModelKind, Payload, Preprocess, Provenance, Roi,
-    HEADER_LEN,
+    Bundle, DatasetSeen, InputSpec, Manifest, Metric, ModelKind, Payload, Preprocess, Provenance,
+    Roi, HEADER_LEN,
 };
 use shared::score::{ImageScore, ScoreConfig, ScoreStats, Thresholds};
 
