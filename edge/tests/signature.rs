@@ -106,7 +106,7 @@ fn a_forged_signature_is_refused() {
     // Keep key and digest, change one signature digit.
     let sig_path = signature_path(&path);
     let text = std::fs::read_to_string(&sig_path).unwrap();
-    let at = text.find("signature ").unwrap() + "signature ".len();
+    let at = text.find("\nsignature ").unwrap() + "\nsignature ".len();
     let mut chars: Vec<char> = text.chars().collect();
     chars[at] = if chars[at] == '0' { '1' } else { '0' };
     std::fs::write(&sig_path, chars.into_iter().collect::<String>()).unwrap();
