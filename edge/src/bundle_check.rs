@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 use shared::bundle::{Bundle, BundleError, Manifest};
 use shared::score::{ScoreError, ScorePipeline};
 
+use crate::signature::{verify_bundle_file, PublicKey, SignatureError};
+
 /// Why a bundle cannot be used on this device.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
@@ -25,6 +27,10 @@ pub enum LoadError {
         /// What is wrong with it.
         problem: String,
     },
+    /// The board profile names a public key and the bundle's signature is missing, from
+    /// another key, or does not match the bytes.
+    #[error(transparent)]
+    Signature(#[from] SignatureError),
     /// The score settings are refused by the shared score path.
     #[error("bundle {path}: manifest field `score` is unusable: {source}")]
     Score {
@@ -43,6 +49,27 @@ pub enum LoadError {
 /// the runtime cannot use.
 pub fn load_bundle(path: &Path) -> Result<Bundle, LoadError> {
     let bundle = Bundle::read_from(path)?;
+    check_manifest(path, &bundle.manifest)?;
+    Ok(bundle)
+}
+
+/// As [`load_bundle`], after checking the bundle's detached signature against `key` when
+/// one is given (a board profile's `bundle_public_key`); the bundle is decoded from
+/// exactly the bytes that were verified. `None`: no signature check (unsigned bundles
+/// run).
+///
+/// # Errors
+/// [`LoadError::Signature`] for an unsigned, foreign-key or modified bundle; otherwise as
+/// [`load_bundle`].
+pub fn load_bundle_checked(path: &Path, key: Option<&PublicKey>) -> Result<Bundle, LoadError> {
+    let Some(key) = key else {
+        return load_bundle(path);
+    };
+    let bytes = verify_bundle_file(path, key)?;
+    let bundle = Bundle::from_bytes(&bytes).map_err(|e| BundleError::File {
+        path: path.to_path_buf(),
+        source: Box::new(e),
+    })?;
     check_manifest(path, &bundle.manifest)?;
     Ok(bundle)
 }

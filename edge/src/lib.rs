@@ -18,6 +18,8 @@
 //! - [`record`]: what is written about each part: the JSON-lines verdict log and the
 //!   capture store that keeps frames for retraining within a disk quota.
 //! - [`clock`]: monotonic µs time that can sleep, injected so tests never wait.
+//! - [`signature`]: detached ed25519 bundle signatures (`<bundle>.sig`) and the check the
+//!   device runs when its board profile names a public key.
 //!
 //! - [`line`](mod@line): the reject station's I/O behind `embedded-hal` 1.0 pins ([`line::LineIo`]:
 //!   debounced photo-eye, encoder, reject / fault / heartbeat outputs with per-line
@@ -58,6 +60,7 @@ pub mod network;
 pub mod preprocess;
 pub mod record;
 pub mod resample;
+pub mod signature;
 pub mod soak;
 pub mod source;
 pub mod station;

@@ -91,7 +91,7 @@ fn assert_bounded(name: &str, input: &[u8]) {
 fn decode_allocation_is_bounded_by_input_length_on_forged_lengths() {
     let m = manifest_bytes_with_empty_lists();
     let empty_table = 0u64.to_le_bytes();
-    let prefix = &m[..m.len() - 2];
+    let prefix = &m[..m.len() - 4];
 
     // Header claims an enormous payload.
     let mut huge_len = bundle().to_bytes();
@@ -110,6 +110,21 @@ fn decode_allocation_is_bounded_by_input_length_on_forged_lengths() {
         forged.extend(varint(claimed));
         forged.resize(forged.len() + 60_000, 0);
         assert_bounded("forged metrics count", &frame(&body(&forged, &empty_table)));
+    }
+
+    // Lineage datasets count (after an empty metrics list) claims many entries.
+    for claimed in [
+        60_000u64,
+        u64::MAX >> 1,
+        shared::bundle::MAX_DATASETS as u64 + 1,
+    ] {
+        let mut forged = m[..m.len() - 3].to_vec();
+        forged.extend(varint(claimed));
+        forged.resize(forged.len() + 60_000, 0);
+        assert_bounded(
+            "forged datasets count",
+            &frame(&body(&forged, &empty_table)),
+        );
     }
 
     // Extra (last field) claims many pairs of empty strings.
@@ -138,7 +153,7 @@ fn decode_allocation_is_bounded_by_input_length_on_forged_lengths() {
 
 #[test]
 fn decode_allocation_is_bounded_on_valid_worst_cases() {
-    // Maximum number of the smallest possible metrics and extras, and one large payload.
+    // Maximum number of the smallest possible metrics, datasets and extras, and one large payload.
     let mut b = bundle();
     b.manifest.provenance.metrics = (0..MAX_METRICS)
         .map(|_| shared::bundle::Metric {
@@ -147,6 +162,14 @@ fn decode_allocation_is_bounded_on_valid_worst_cases() {
         })
         .collect();
     b.manifest.extra = vec![(String::new(), String::new()); MAX_EXTRA];
+    b.manifest.provenance.datasets = vec![
+        shared::bundle::DatasetSeen {
+            path: String::new(),
+            images: 0,
+            fingerprint: String::new(),
+        };
+        shared::bundle::MAX_DATASETS
+    ];
     b.payloads = (0..shared::bundle::MAX_PAYLOADS)
         .map(|i| shared::bundle::Payload {
             name: char::from(b'!' + i as u8).to_string(),

@@ -81,16 +81,29 @@ fn rejects_bad_magic() {
 #[test]
 fn rejects_newer_version() {
     let mut bytes = bundle().to_bytes();
-    bytes[8..10].copy_from_slice(&2u16.to_le_bytes());
+    bytes[8..10].copy_from_slice(&3u16.to_le_bytes());
     let err = Bundle::from_bytes(&bytes).unwrap_err();
     assert!(matches!(
         err,
         BundleError::UnsupportedVersion {
-            found: 2,
-            supported: 1
+            found: 3,
+            supported: 2
         }
     ));
-    assert!(err.to_string().contains("version 2") && err.to_string().contains("version 1"));
+    assert!(err.to_string().contains("version 3") && err.to_string().contains("version 2"));
+}
+
+#[test]
+fn rejects_version_1_written_before_lineage() {
+    let mut bytes = bundle().to_bytes();
+    bytes[8..10].copy_from_slice(&1u16.to_le_bytes());
+    assert!(matches!(
+        Bundle::from_bytes(&bytes).unwrap_err(),
+        BundleError::UnsupportedVersion {
+            found: 1,
+            supported: 2
+        }
+    ));
 }
 
 #[test]
@@ -220,6 +233,32 @@ fn rejects_too_many_metrics_at_write_and_at_read() {
         BundleError::ManifestDecode(_)
     ));
     b.manifest.provenance.metrics.pop();
+    assert_eq!(Bundle::from_bytes(&b.to_bytes()).unwrap(), b);
+}
+
+#[test]
+fn rejects_too_many_lineage_datasets_at_write_and_at_read() {
+    let mut b = bundle();
+    b.manifest.provenance.datasets = (0..=shared::bundle::MAX_DATASETS)
+        .map(|i| shared::bundle::DatasetSeen {
+            path: format!("captures/{i}"),
+            images: i as u64,
+            fingerprint: "00".repeat(32),
+        })
+        .collect();
+    assert!(matches!(
+        b.check().unwrap_err(),
+        BundleError::ManifestListTooLong {
+            field: "provenance.datasets",
+            len: 65,
+            max: 64
+        }
+    ));
+    assert!(matches!(
+        Bundle::from_bytes(&b.to_bytes()).unwrap_err(),
+        BundleError::ManifestDecode(_)
+    ));
+    b.manifest.provenance.datasets.pop();
     assert_eq!(Bundle::from_bytes(&b.to_bytes()).unwrap(), b);
 }
 
@@ -418,7 +457,7 @@ proptest! {
     fn random_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..600)) {
         decode_is_sound(&bytes)?;
         let mut with_magic = MAGIC.to_vec();
-        with_magic.extend_from_slice(&1u16.to_le_bytes());
+        with_magic.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
         with_magic.extend_from_slice(&bytes);
         decode_is_sound(&with_magic)?;
     }

@@ -1,4 +1,4 @@
-//! Golden bundle: pins the version-1 byte encoding and the score path's output, so an
+//! Golden bundle: pins the version-2 byte encoding and the score path's output, so an
 //! accidental change (field order in `Manifest`, kernel arithmetic) fails here instead of
 //! on a device. Regenerate deliberately with `SHARED_BLESS=1 cargo test -p shared --test
 //! golden` only together with a format-version bump or a documented score change.
@@ -12,7 +12,7 @@ use shared::bundle::Bundle;
 use shared::score::{normalise, ScorePipeline};
 
 fn golden_path() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/golden-v1.bundle")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/golden-v2.bundle")
 }
 
 /// Deterministic 32×28 anomaly map: a smooth background with one hot blob.
@@ -35,7 +35,7 @@ fn golden_bundle_bytes_are_stable() {
     if std::env::var_os("SHARED_BLESS").is_some() {
         std::fs::write(golden_path(), &bytes).unwrap();
     }
-    let golden = std::fs::read(golden_path()).expect("tests/data/golden-v1.bundle is committed");
+    let golden = std::fs::read(golden_path()).expect("tests/data/golden-v2.bundle is committed");
     assert_eq!(
         bytes, golden,
         "encoding of the fixture changed: format change needs a version bump"

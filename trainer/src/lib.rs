@@ -12,6 +12,8 @@
 //! - [`rng`]: the one seeded PRNG core behind synthetic data and model fitting.
 //! - [`calibrate`]: thresholds from held-out good images and synthetic anomalies.
 //! - [`student`]: plain-convolution students distilled from the teacher with burn.
+//! - [`retrain`]: labelled edge captures extend a bundle's bank; old vs new decides.
+//! - [`signing`]: ed25519 keys and detached bundle signatures (`trainer keygen`, `sign`).
 //! - [`cli`]: argument structs and entry points of the `trainer` subcommands.
 
 pub mod bank;
@@ -24,7 +26,9 @@ pub mod fit;
 pub mod metrics;
 pub mod onnx;
 pub mod report;
+pub mod retrain;
 pub mod rng;
+pub mod signing;
 pub mod student;
 pub mod synth;
 pub mod teacher;

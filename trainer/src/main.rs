@@ -21,6 +21,14 @@ enum Command {
     Demo(cli::demo::Args),
     /// Fit a model to good images: features → bank → calibration → bundle → parity check.
     Fit(cli::fit::Args),
+    /// Retrain a bundle on labelled edge captures; refuses a result worse than the old one.
+    Retrain(cli::retrain::Args),
+    /// Print a bundle's manifest summary, lineage and signature status.
+    Info(cli::info::Args),
+    /// Create an ed25519 key pair for signing bundles.
+    Keygen(cli::keygen::Args),
+    /// Sign a bundle: writes a detached `<bundle>.sig`.
+    Sign(cli::sign::Args),
     /// Evaluate a bundle on a labelled test set: AUROC, AUPRO, F1-max, latency, overlays.
     Eval(cli::eval::Args),
     /// Generate a deterministic synthetic anomaly dataset in the MVTec AD layout.
@@ -38,6 +46,10 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Demo(args) => cli::demo::run(args),
         Command::Fit(args) => cli::fit::run(args),
+        Command::Retrain(args) => cli::retrain::run(args),
+        Command::Info(args) => cli::info::run(args),
+        Command::Keygen(args) => cli::keygen::run(args),
+        Command::Sign(args) => cli::sign::run(args),
         Command::Eval(args) => cli::eval::run(args),
         Command::Synth(args) => cli::synth::run(args),
         Command::InspectData(args) => cli::inspect_data::run(args),

@@ -87,6 +87,24 @@ impl Int8Codec {
         }
     }
 
+    /// True when every value of `x` (`dim` values per row, any number of rows) lies in
+    /// this codec's range, i.e. encodes without saturating, with error at most `s_d / 2`.
+    pub fn covers(&self, x: &[f32]) -> bool {
+        let limit = f32::from(CODE_MAX) + 0.5;
+        x.chunks_exact(self.dim()).all(|row| {
+            row.iter()
+                .zip(&self.offset)
+                .zip(&self.scale)
+                .all(|((&v, &o), &s)| {
+                    if s > 0.0 {
+                        ((v - o) / s).abs() <= limit
+                    } else {
+                        v == o
+                    }
+                })
+        })
+    }
+
     /// Decodes `dim` codes into `out`.
     pub fn decode_into(&self, codes: &[i8], out: &mut [f32]) {
         for (((o, &q), &off), &s) in out.iter_mut().zip(codes).zip(&self.offset).zip(&self.scale) {

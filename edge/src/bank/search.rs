@@ -269,6 +269,27 @@ impl Int8Bank {
         Ok(Int8Bank::from_codes(codec, &codes))
     }
 
+    /// This bank with `rows` (`M × dim`, finite) appended, encoded with this bank's own
+    /// codec: the existing entries keep their codes bit for bit (incremental retraining).
+    /// Values outside the codec's range saturate; check [`Int8Codec::covers`] first.
+    ///
+    /// # Errors
+    /// Shape or finiteness problems of `rows`.
+    pub fn with_appended(&self, rows: &[f32]) -> Result<Int8Bank, BankError> {
+        let dim = self.codec.dim();
+        let added = check_rows(rows, dim)?;
+        let mut codes = Vec::with_capacity((self.len() + added) * dim);
+        for row in self.codes.chunks_exact(self.stride) {
+            codes.extend_from_slice(&row[..dim]);
+        }
+        let mut code = vec![0i8; dim];
+        for row in rows.chunks_exact(dim) {
+            self.codec.encode_into(row, &mut code);
+            codes.extend_from_slice(&code);
+        }
+        Ok(Int8Bank::from_codes(self.codec.clone(), &codes))
+    }
+
     /// Builds the search layout (padded rows, norms) from unpadded codes
     /// (`len × dim`, values in `-127..=127`).
     pub(crate) fn from_codes(codec: Int8Codec, codes: &[i8]) -> Self {

@@ -12,6 +12,7 @@
 //! board = "Raspberry Pi 4 Model B"
 //! inference_threads = 4
 //! verdict_log = "/var/log/edge/verdicts.jsonl"
+//! bundle_public_key = "bundle.pub"   # optional: only signed bundles run (hex or KEY.pub path)
 //!
 //! [camera]
 //! device = "/dev/video0"
@@ -58,6 +59,7 @@ pub use sections::{
 };
 
 use crate::line::{DriverConfig, EncoderCounts, LineConfig, LineOffsets, Micros};
+use crate::signature::PublicKey;
 use error::SourceMap;
 use sections::RawProfile;
 use shared::scheduler::{Config, Span};
@@ -111,8 +113,10 @@ pub struct BoardProfile {
     pub inference_threads: usize,
     /// Verdict log (JSON lines); `edge run --log` overrides it.
     pub verdict_log: PathBuf,
-    /// Public key for bundle signatures: reserved, not checked yet.
-    pub bundle_public_key: Option<String>,
+    /// Trusted key for bundle signatures (`bundle_public_key`: 64 hex digits or a
+    /// `KEY.pub` path, relative to the profile's folder). When set, `edge run` and `edge
+    /// check` refuse bundles without a valid `<bundle>.sig` from this key.
+    pub bundle_public_key: Option<PublicKey>,
     /// Camera device and mode.
     pub camera: CameraProfile,
     /// GPIO backend and lines.

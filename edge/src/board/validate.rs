@@ -5,6 +5,8 @@ use super::error::{ProfileError, SourceMap};
 use super::sections::{PixelFormat, RawProfile, RawReject};
 use super::{BoardProfile, RejectProfile, RejectTiming};
 use crate::line::{Backend, EncoderMode, LINE_CAPACITY};
+use crate::signature::PublicKey;
+use std::path::Path;
 
 /// Longest time setting accepted, ms (one hour): anything longer is a unit mistake.
 const MAX_MS: f64 = 3_600_000.0;
@@ -52,11 +54,15 @@ pub(super) fn profile(raw: RawProfile, map: &SourceMap<'_>) -> Check<BoardProfil
         ));
     }
     deploy(&raw, map)?;
+    let bundle_public_key = match &raw.bundle_public_key {
+        Some(text) => Some(public_key(map, text)?),
+        None => None,
+    };
     Ok(BoardProfile {
         board: raw.board,
         inference_threads: raw.inference_threads,
         verdict_log: raw.verdict_log,
-        bundle_public_key: raw.bundle_public_key,
+        bundle_public_key,
         camera: raw.camera,
         gpio: raw.gpio,
         reject,
@@ -84,6 +90,35 @@ fn deploy(raw: &RawProfile, map: &SourceMap<'_>) -> Check<()> {
         ));
     }
     Ok(())
+}
+
+/// `bundle_public_key`: 64 hex digits, or a key file (`KEY.pub`) whose relative path is
+/// taken from the profile's folder.
+fn public_key(map: &SourceMap<'_>, text: &str) -> Check<PublicKey> {
+    const FIELD: &str = "bundle_public_key";
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(map.field_error(FIELD, "empty: give 64 hex digits or a KEY.pub path"));
+    }
+    let hex_digits = text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit());
+    if hex_digits {
+        return PublicKey::from_hex(text).map_err(|e| map.field_error(FIELD, e.to_string()));
+    }
+    let path = Path::new(text);
+    let path = if path.is_relative() {
+        map.file
+            .parent()
+            .map_or_else(|| path.to_path_buf(), |dir| dir.join(path))
+    } else {
+        path.to_path_buf()
+    };
+    PublicKey::read_from(&path).map_err(|e| {
+        let chain = match std::error::Error::source(&e) {
+            Some(cause) => format!("{e}: {cause}"),
+            None => e.to_string(),
+        };
+        map.field_error(FIELD, chain)
+    })
 }
 
 fn camera(raw: &RawProfile, map: &SourceMap<'_>) -> Check<()> {

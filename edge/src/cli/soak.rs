@@ -84,6 +84,9 @@ pub fn run_soak(args: SoakArgs) -> anyhow::Result<ExitCode> {
         part_interval_us: Some((args.interval_ms * 1000.0).round() as u64),
         max_parts: Some(args.frames),
         summary_every: None,
+        // The soak measures one model over many parts: no hot deployment.
+        watch: Some(false),
+        reload: None,
     };
     let clock: SharedClock = MonotonicClock::shared();
     let stop = Arc::new(AtomicBool::new(false));

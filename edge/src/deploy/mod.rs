@@ -43,6 +43,6 @@ pub use hotswap::{DeployCounts, DeployEvent, HotSwap, HotSwapOptions};
 pub use probation::{Probation, ProbationState};
 pub use validate::{
     open_hashed, sha256_hex, BundleCheck, BundleValidator, Candidate, DryRunFrame, DryRunReport,
-    Refusal,
+    Refusal, SignatureCheck,
 };
 pub use watch::{BundleWatcher, Fingerprint};

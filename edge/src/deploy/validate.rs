@@ -22,6 +22,7 @@ use shared::bundle::{Bundle, BundleError};
 use crate::bundle_check::LoadError;
 use crate::inspector::{BoxError, Inspector, InspectorError};
 use crate::record::{latest_captures, Sidecar, Verdict};
+use crate::signature::{verify_bundle_file, verify_signature_of, PublicKey};
 
 /// A check of a decoded bundle, run before it is loaded (e.g. its signature).
 pub trait BundleCheck: Send {
@@ -380,14 +381,21 @@ impl BundleValidator {
 ///
 /// # Errors
 /// As [`Inspector::open`].
-pub fn open_hashed(path: &Path, threads: usize) -> Result<(Inspector, String), InspectorError> {
-    let bytes = std::fs::read(path).map_err(|source| {
-        LoadError::Format(BundleError::Io {
-            action: "read bundle file",
-            path: path.to_path_buf(),
-            source,
-        })
-    })?;
+pub fn open_hashed(
+    path: &Path,
+    key: Option<&PublicKey>,
+    threads: usize,
+) -> Result<(Inspector, String), InspectorError> {
+    let bytes = match key {
+        Some(key) => verify_bundle_file(path, key).map_err(LoadError::Signature)?,
+        None => std::fs::read(path).map_err(|source| {
+            LoadError::Format(BundleError::Io {
+                action: "read bundle file",
+                path: path.to_path_buf(),
+                source,
+            })
+        })?,
+    };
     let bundle = Bundle::from_bytes(&bytes).map_err(|e| {
         LoadError::Format(BundleError::File {
             path: path.to_path_buf(),
@@ -396,4 +404,19 @@ pub fn open_hashed(path: &Path, threads: usize) -> Result<(Inspector, String), I
     })?;
     let inspector = Inspector::from_bundle(&bundle, path, threads)?;
     Ok((inspector, sha256_hex(&bytes)))
+}
+
+/// The [`BundleCheck`] a board profile's `bundle_public_key` adds: the replacement's
+/// detached signature must verify over exactly the bytes that were read.
+#[derive(Debug, Clone)]
+pub struct SignatureCheck(pub PublicKey);
+
+impl BundleCheck for SignatureCheck {
+    fn name(&self) -> &str {
+        "signature"
+    }
+
+    fn check(&self, path: &Path, bytes: &[u8], _bundle: &Bundle) -> Result<(), BoxError> {
+        verify_signature_of(path, bytes, &self.0).map_err(|e| Box::new(e) as BoxError)
+    }
 }

@@ -57,7 +57,7 @@ pub use error::{BoxError, InspectorError};
 pub use scorer::{PatchScorer, REWEIGHT_NEIGHBOURS_KEY};
 
 use crate::bank::{BankModel, GridShape};
-use crate::bundle_check::{check_manifest, load_bundle};
+use crate::bundle_check::{check_manifest, load_bundle, load_bundle_checked};
 use crate::network::{self, concrete_shape, Plan};
 use crate::preprocess::Preprocessor;
 use scorer::Scorer;
@@ -169,6 +169,21 @@ impl Inspector {
         threads: usize,
     ) -> Result<Inspector, InspectorError> {
         Self::build(bundle, path, threads)
+    }
+
+    /// As [`Inspector::open`], after checking the bundle's detached signature against
+    /// `key` when one is given (see [`crate::signature`]); the inspector is built from
+    /// exactly the bytes that were verified.
+    ///
+    /// # Errors
+    /// As [`Inspector::open`]; an unsigned, foreign-key or modified bundle is an
+    /// [`InspectorError::Manifest`] wrapping the signature error, naming the file.
+    pub fn open_with_key(
+        path: &Path,
+        key: Option<&crate::signature::PublicKey>,
+        threads: usize,
+    ) -> Result<Inspector, InspectorError> {
+        Self::build(&load_bundle_checked(path, key)?, path, threads)
     }
 
     fn build(bundle: &Bundle, path: &Path, threads: usize) -> Result<Inspector, InspectorError> {

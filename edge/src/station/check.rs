@@ -14,6 +14,7 @@ use crate::board::{BoardProfile, StationTiming};
 use crate::clock::SharedClock;
 use crate::inspector::Inspector;
 use crate::line::{Backend, BackendError, LineError};
+use crate::signature::PublicKey;
 use crate::source::{SourceError, SourceSpec};
 
 /// OK or not.
@@ -119,7 +120,11 @@ pub fn check_board(options: &CheckOptions, clock: &SharedClock) -> Vec<CheckLine
     lines.push(check_camera(&profile, options.source.as_ref(), clock));
     lines.push(check_gpio(&profile, &options.board, options.gpio, clock));
     lines.push(match &options.bundle {
-        Some(bundle) => check_bundle(bundle, profile.inference_threads),
+        Some(bundle) => check_bundle(
+            bundle,
+            profile.bundle_public_key.as_ref(),
+            profile.inference_threads,
+        ),
         None => line("bundle", Status::Skip, "no --bundle given".into(), None),
     });
     let log = options.log.as_deref().unwrap_or(&profile.verdict_log);
@@ -272,8 +277,8 @@ fn gpio_fix(error: &OpenError) -> Option<String> {
     Some(fix.into())
 }
 
-fn check_bundle(path: &Path, threads: usize) -> CheckLine {
-    match Inspector::open(path, threads) {
+fn check_bundle(path: &Path, key: Option<&PublicKey>, threads: usize) -> CheckLine {
+    match Inspector::open_with_key(path, key, threads) {
         Ok(inspector) => {
             let m = inspector.manifest();
             line(
@@ -291,12 +296,26 @@ fn check_bundle(path: &Path, threads: usize) -> CheckLine {
                 None,
             )
         }
-        Err(e) => line(
-            "bundle",
-            Status::Fail,
-            format!("{}: {}", path.display(), chain(&e)),
-            Some("copy a bundle written by `trainer fit` (check it with `edge info`)".into()),
-        ),
+        Err(e) => {
+            let signature = matches!(
+                &e,
+                crate::inspector::InspectorError::Manifest(
+                    crate::bundle_check::LoadError::Signature(_)
+                )
+            );
+            let fix = if signature {
+                "copy the bundle together with its `.sig` file, signed by the key the profile \
+                 names (`trainer sign --key KEY BUNDLE`)"
+            } else {
+                "copy a bundle written by `trainer fit` (check it with `edge info`)"
+            };
+            line(
+                "bundle",
+                Status::Fail,
+                format!("{}: {}", path.display(), chain(&e)),
+                Some(fix.into()),
+            )
+        }
     }
 }
 

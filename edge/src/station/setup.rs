@@ -16,7 +16,7 @@ use super::threaded::{StartError, ThreadedLine};
 use crate::board::StationTiming;
 use crate::board::{BoardProfile, PixelFormat as BoardFormat, ProfileError, RejectTiming};
 use crate::clock::SharedClock;
-use crate::deploy::{open_hashed, BundleValidator, HotSwap, HotSwapOptions};
+use crate::deploy::{open_hashed, BundleValidator, HotSwap, HotSwapOptions, SignatureCheck};
 use crate::inspector::{Inspector, InspectorError};
 use crate::line::{
     self, AnyInput, AnyOutput, Backend, BackendError, LineError, LineIo, SimClock, SimLine,
@@ -220,8 +220,9 @@ pub fn drain_timeout_us(profile: &BoardProfile) -> u64 {
 pub fn open_station(settings: &RunSettings, clock: SharedClock) -> Result<OpenStation, OpenError> {
     let profile = BoardProfile::read_from(&settings.board)?;
     let threads = settings.threads.unwrap_or(profile.inference_threads);
+    let key = profile.bundle_public_key.as_ref();
     let (inspector, sha256) =
-        open_hashed(&settings.bundle, threads).map_err(|source| OpenError::Bundle {
+        open_hashed(&settings.bundle, key, threads).map_err(|source| OpenError::Bundle {
             path: settings.bundle.clone(),
             source,
         })?;
@@ -296,6 +297,9 @@ fn hot_swap(
     let threads = settings.threads.unwrap_or(profile.inference_threads);
     let deploy = &profile.deploy;
     let mut validator = BundleValidator::new(threads);
+    if let Some(key) = &profile.bundle_public_key {
+        validator = validator.with_check(Box::new(SignatureCheck(key.clone())));
+    }
     if let Some(dir) = captures_dir {
         validator = validator.with_dry_run(dir.to_path_buf(), deploy.dry_run_frames);
     }

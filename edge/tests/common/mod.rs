@@ -195,6 +195,8 @@ pub fn manifest(model: ModelKind) -> Manifest {
             created_unix_s: 0,
             parent_bundle_sha256: None,
             metrics: vec![],
+            datasets: vec![],
+            created_by: "test".into(),
         },
         extra: vec![],
     }

@@ -279,7 +279,7 @@ fn between_parts_allocations(hot: &mut HotSwap, calls: usize) -> u64 {
 fn watching_the_bundle_allocates_nothing_per_part() {
     let dir = crate::harness::scratch("alloc-hotswap");
     let bundle = crate::harness::write_bundle(&dir);
-    let (inspector, sha256) = open_hashed(&bundle, 1).expect("the test bundle opens");
+    let (inspector, sha256) = open_hashed(&bundle, None, 1).expect("the test bundle opens");
     let clock: SharedClock = ManualClock::new(1_000_000);
     let options = HotSwapOptions {
         watch: true,

@@ -87,7 +87,8 @@ impl Replay {
     }
 
     fn hot_swap(&self, bench: &Bench, probation_parts: u64, max_reject_rate: f64) -> HotSwap {
-        let (inspector, sha256) = open_hashed(&self.bundle, 1).expect("the test bundle opens");
+        let (inspector, sha256) =
+            open_hashed(&self.bundle, None, 1).expect("the test bundle opens");
         let validator = BundleValidator::new(1).with_dry_run(self.captures.clone(), DRY_RUN);
         let options = HotSwapOptions {
             watch: true,

@@ -20,6 +20,8 @@ use crate::score::{ScoreConfig, ScoreStats, Thresholds};
 pub const MAX_METRICS: usize = 64;
 /// Most entries in [`Manifest::extra`].
 pub const MAX_EXTRA: usize = 64;
+/// Most entries in [`Provenance::datasets`] (a retrain keeps the newest ones).
+pub const MAX_DATASETS: usize = 64;
 
 /// Description of a bundle: method, input, preprocessing, score post-processing,
 /// thresholds, calibration statistics and provenance.
@@ -130,6 +132,23 @@ pub struct Provenance {
     /// Evaluation metrics at export time (at most [`MAX_METRICS`]).
     #[serde(deserialize_with = "metrics_bounded")]
     pub metrics: Vec<Metric>,
+    /// Lineage: every dataset the model has seen, oldest first (a retrained bundle
+    /// inherits its parent's list and appends its own; at most [`MAX_DATASETS`]).
+    #[serde(deserialize_with = "datasets_bounded")]
+    pub datasets: Vec<DatasetSeen>,
+    /// The command that created the bundle (e.g. `trainer retrain --bundle old.bundle …`).
+    pub created_by: String,
+}
+
+/// One dataset a bundle was trained on, for lineage.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DatasetSeen {
+    /// The path as the user gave it on the command line.
+    pub path: String,
+    /// Images of it the model was fitted or calibrated on.
+    pub images: u64,
+    /// Lowercase hex SHA-256 over its files (the trainer's dataset fingerprint).
+    pub fingerprint: String,
 }
 
 /// One named evaluation metric, e.g. `image_auroc = 0.998`.
@@ -143,6 +162,10 @@ pub struct Metric {
 
 fn metrics_bounded<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Metric>, D::Error> {
     d.deserialize_seq(BoundedVec::<Metric>::new(MAX_METRICS))
+}
+
+fn datasets_bounded<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<DatasetSeen>, D::Error> {
+    d.deserialize_seq(BoundedVec::<DatasetSeen>::new(MAX_DATASETS))
 }
 
 fn extra_bounded<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<(String, String)>, D::Error> {

@@ -2,12 +2,12 @@
 //! its encoder ([`Bundle::to_bytes`]) and its checking decoder ([`Bundle::from_bytes`]);
 //! with `std`, atomic file writes and reads that name the file in every error.
 //!
-//! # Byte layout (format version 1; all integers little-endian)
+//! # Byte layout (format version 2; all integers little-endian)
 //!
 //! ```text
 //! offset  size  field
 //! 0       8     magic            b"LSIBNDL\0"  ("line-side inspection bundle")
-//! 8       2     format version   u16 = 1
+//! 8       2     format version   u16 = 2 (2 added lineage to `Provenance`)
 //! 10      8     payload length   u64 = N, bytes after the header
 //! 18      4     payload CRC-32   u32, CRC-32/ISO-HDLC (zlib's crc32) over the N bytes
 //! 22      N     payload:
@@ -46,14 +46,15 @@ use alloc::vec::Vec;
 
 pub use error::{BundleError, TableFault};
 pub use manifest::{
-    InputSpec, Manifest, Metric, ModelKind, Preprocess, Provenance, Roi, MAX_EXTRA, MAX_METRICS,
+    DatasetSeen, InputSpec, Manifest, Metric, ModelKind, Preprocess, Provenance, Roi, MAX_DATASETS,
+    MAX_EXTRA, MAX_METRICS,
 };
 pub use payloads::{BANK, FEATURES_ONNX};
 
 /// First 8 bytes of every bundle file.
 pub const MAGIC: [u8; 8] = *b"LSIBNDL\0";
 /// Format version this build writes and reads.
-pub const FORMAT_VERSION: u16 = 1;
+pub const FORMAT_VERSION: u16 = 2;
 /// Bytes before the payload: magic, version, payload length, CRC.
 pub const HEADER_LEN: usize = 8 + 2 + 8 + 4;
 /// Most payloads in one bundle.
@@ -63,7 +64,8 @@ pub const MAX_PAYLOADS: usize = 64;
 /// copied from disjoint input ranges, so together they never exceed the input length.
 pub const DECODE_OVERHEAD_MAX_BYTES: usize = MAX_PAYLOADS * core::mem::size_of::<Payload>()
     + 3 * MAX_METRICS * core::mem::size_of::<Metric>()
-    + 3 * MAX_EXTRA * core::mem::size_of::<(String, String)>();
+    + 3 * MAX_EXTRA * core::mem::size_of::<(String, String)>()
+    + 3 * MAX_DATASETS * core::mem::size_of::<DatasetSeen>();
 
 const CRC32: crc::Crc<u32> = crc::Crc::<u32>::new(&crc::CRC_32_ISO_HDLC);
 /// Smallest encoded table entry: name length, one name byte, data length.
@@ -138,6 +140,11 @@ impl Bundle {
                 "provenance.metrics",
                 self.manifest.provenance.metrics.len(),
                 MAX_METRICS,
+            ),
+            (
+                "provenance.datasets",
+                self.manifest.provenance.datasets.len(),
+                MAX_DATASETS,
             ),
             ("extra", self.manifest.extra.len(), MAX_EXTRA),
         ];

@@ -2,8 +2,8 @@
 #![allow(dead_code)]
 
 use shared::bundle::{
-    Bundle, InputSpec, Manifest, Metric, ModelKind, Payload, Preprocess, Provenance, Roi,
-    HEADER_LEN,
+    Bundle, DatasetSeen, InputSpec, Manifest, Metric, ModelKind, Payload, Preprocess, Provenance,
+    Roi, HEADER_LEN,
 };
 use shared::score::{ImageScore, ScoreConfig, ScoreStats, Thresholds};
 
@@ -58,6 +58,12 @@ pub fn manifest() -> Manifest {
                     value: 12.5,
                 },
             ],
+            datasets: vec![DatasetSeen {
+                path: "data/bottle".into(),
+                images: 209,
+                fingerprint: "ef".repeat(32),
+            }],
+            created_by: "trainer fit --data data/bottle --out bottle.bundle".into(),
         },
         extra: vec![("teacher".into(), "efficientnet-lite0".into())],
     }
@@ -86,21 +92,24 @@ pub fn frame(body: &[u8]) -> Vec<u8> {
     let crc = crc::Crc::<u32>::new(&crc::CRC_32_ISO_HDLC).checksum(body);
     let mut out = Vec::with_capacity(HEADER_LEN + body.len());
     out.extend_from_slice(b"LSIBNDL\0");
-    out.extend_from_slice(&1u16.to_le_bytes());
+    out.extend_from_slice(&shared::bundle::FORMAT_VERSION.to_le_bytes());
     out.extend_from_slice(&(body.len() as u64).to_le_bytes());
     out.extend_from_slice(&crc.to_le_bytes());
     out.extend_from_slice(body);
     out
 }
 
-/// The postcard-encoded manifest of `manifest()` with empty `metrics` and `extra`, so
-/// the last two bytes are those lists' lengths (varint 0, 0).
+/// The postcard-encoded manifest of `manifest()` with empty `metrics`, `datasets`,
+/// `created_by` and `extra`, so the last four bytes are their lengths (varint 0 each, in
+/// that order).
 pub fn manifest_bytes_with_empty_lists() -> Vec<u8> {
     let mut m = manifest();
     m.provenance.metrics.clear();
+    m.provenance.datasets.clear();
+    m.provenance.created_by.clear();
     m.extra.clear();
     let bytes = postcard::to_allocvec(&m).unwrap();
-    assert_eq!(&bytes[bytes.len() - 2..], &[0, 0]);
+    assert_eq!(&bytes[bytes.len() - 4..], &[0, 0, 0, 0]);
     bytes
 }
 

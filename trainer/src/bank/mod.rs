@@ -7,6 +7,8 @@
 //! - [`greedy_coreset`] → [`Coreset`]: greedy k-center selection (farthest-point
 //!   sampling) in a seeded [`RandomProjection`], with triangle-inequality pruning;
 //!   [`F32Bank::from_coreset`] keeps the picked rows, [`Int8Bank::quantize`] codes them.
+//! - [`extend_bank`] → [`Extended`]: retraining adds new good patches to a global bank,
+//!   greedy k-center continued from the old entries, which stay untouched.
 //! - [`FitPosition`] (`PositionBank::fit`): per-location coresets with one shared codec.
 //! - [`FitGaussian`] (`GaussianModel::fit` / `from_moments`): PaDiM moments and Cholesky.
 //! - [`SeededRng`] and [`SyntheticFeatures`]: reproducible randomness and stand-in
@@ -23,6 +25,7 @@
 
 mod coreset;
 mod gaussian;
+mod incremental;
 mod position;
 mod projection;
 mod rng;
@@ -41,6 +44,7 @@ pub use coreset::{
     DEFAULT_PROJECTION_DIM,
 };
 pub use gaussian::{FitGaussian, GaussianConfig, DEFAULT_RIDGE};
+pub use incremental::{extend_bank, Codes, ExtendConfig, ExtendError, Extended};
 pub use position::{FitPosition, PositionBankConfig};
 pub use projection::RandomProjection;
 pub use rng::SeededRng;

@@ -209,6 +209,7 @@ impl Args {
             seed: self.seed,
             progress: !self.quiet,
             parity_tolerance: defaults.parity_tolerance,
+            created_by: super::command_line(),
         }
     }
 }

@@ -108,6 +108,35 @@ impl FeatureExtractor {
         })
     }
 
+    /// Runs a bundle's own feature graph: `onnx` takes `[1, 3, height, width]` inputs
+    /// (`input` = (width, height)) and returns `[1, channels, grid_h, grid_w]` features
+    /// (`grid` = (channels, grid_h, grid_w), checked on every run). Retraining extracts
+    /// features with exactly the graph the device runs, without the teacher weights.
+    pub fn from_onnx(
+        onnx: Vec<u8>,
+        (width, height): (u32, u32),
+        (channels, grid_h, grid_w): (usize, usize, usize),
+        threads: usize,
+    ) -> Result<Self, FeatureError> {
+        if threads == 0 {
+            return Err(FeatureError::Invalid("threads must be >= 1".into()));
+        }
+        let plan = runnable_from_bytes(&onnx, "bundle features")
+            .map_err(|e| FeatureError::Runtime(format!("{e:#}")))?;
+        Ok(Self {
+            graph: FeatureGraph {
+                onnx,
+                input_width: width as usize,
+                input_height: height as usize,
+                channels,
+                height: grid_h,
+                width: grid_w,
+            },
+            plan,
+            threads,
+        })
+    }
+
     /// The ONNX graph being run (what the edge ships).
     pub fn onnx(&self) -> &[u8] {
         &self.graph.onnx

@@ -148,6 +148,8 @@ pub struct FitConfig {
     pub progress: bool,
     /// Largest accepted |trainer − edge| score difference, relative to max(1, |score|).
     pub parity_tolerance: f32,
+    /// The command line recorded in the bundle's lineage (`Provenance::created_by`).
+    pub created_by: String,
 }
 
 impl Default for FitConfig {
@@ -167,6 +169,7 @@ impl Default for FitConfig {
             seed: 0,
             progress: false,
             parity_tolerance: 1e-5,
+            created_by: "trainer fit (library call)".into(),
         }
     }
 }

@@ -2,7 +2,7 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use shared::bundle::{Manifest, ModelKind, Provenance};
+use shared::bundle::{DatasetSeen, Manifest, ModelKind, Provenance};
 use shared::score::{ImageScore, ScoreConfig, ScoreStats, Thresholds};
 
 use crate::features::preprocess::{teacher_input_sized, TEACHER_NORMALISATION};
@@ -15,6 +15,12 @@ pub const TEACHER_KEY: &str = "features.teacher";
 /// student instead of the teacher (absent otherwise).
 pub const STUDENT_KEY: &str = "features.student";
 
+/// Lineage of a fresh fit: no parent, the one dataset it saw, the command that ran it.
+pub(crate) struct Lineage {
+    pub datasets: Vec<DatasetSeen>,
+    pub created_by: String,
+}
+
 /// Manifest for `kind` over a `map_w × map_h` patch grid at an `input` (w, h), thresholds
 /// unset (`f32::MAX`: rejects nothing until calibrated) and empty statistics.
 pub(crate) fn uncalibrated(
@@ -23,6 +29,7 @@ pub(crate) fn uncalibrated(
     (map_w, map_h): (usize, usize),
     smoothing_sigma: f32,
     dataset_fingerprint: String,
+    lineage: Lineage,
     extra: Vec<(String, String)>,
 ) -> Manifest {
     let created_unix_s = SystemTime::now()
@@ -55,6 +62,8 @@ pub(crate) fn uncalibrated(
             created_unix_s,
             parent_bundle_sha256: None,
             metrics: Vec::new(),
+            datasets: lineage.datasets,
+            created_by: lineage.created_by,
         },
         extra,
     }

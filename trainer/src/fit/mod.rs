@@ -33,5 +33,9 @@ pub use manifest::{LAYERS_KEY, STUDENT_KEY, TEACHER_KEY};
 pub use model::{fit_model, FittedModel};
 pub use parity::{check_parity, Parity};
 pub(crate) use progress::bar as progress_bar;
-pub use run::{fit, Fitted};
+pub(crate) use run::{
+    apply_calibration, calibrate_bundle, check as check_settings, load_images, promote,
+    write_unverified,
+};
+pub use run::{fit, unverified_path, Fitted};
 pub use split::holdout_split;

@@ -5,12 +5,12 @@ use std::time::Instant;
 
 use edge::inspector::Inspector;
 use image::RgbImage;
-use shared::bundle::{Bundle, Manifest, Metric, Payload, BANK, FEATURES_ONNX};
+use shared::bundle::{Bundle, DatasetSeen, Manifest, Metric, Payload, BANK, FEATURES_ONNX};
 
 use super::config::{FeatureSource, FitConfig};
 use super::distil::{distil_features, StudentSummary};
 use super::error::FitError;
-use super::manifest::{uncalibrated, LAYERS_KEY, STUDENT_KEY, TEACHER_KEY};
+use super::manifest::{uncalibrated, Lineage, LAYERS_KEY, STUDENT_KEY, TEACHER_KEY};
 use super::model::{fit_model, FittedModel};
 use super::parity::{check_parity, Parity};
 use super::split::holdout_split;
@@ -58,7 +58,7 @@ pub struct Fitted {
     pub student: Option<StudentSummary>,
 }
 
-fn check(config: &FitConfig) -> Result<(), FitError> {
+pub(crate) fn check(config: &FitConfig) -> Result<(), FitError> {
     let problem = |field, problem: String| Err(FitError::Config { field, problem });
     if !(config.holdout_fraction > 0.0 && config.holdout_fraction < 1.0) {
         return problem(
@@ -88,7 +88,7 @@ fn check(config: &FitConfig) -> Result<(), FitError> {
     Ok(())
 }
 
-fn load_images(samples: &[&Sample]) -> Result<Vec<(PathBuf, RgbImage)>, FitError> {
+pub(crate) fn load_images(samples: &[&Sample]) -> Result<Vec<(PathBuf, RgbImage)>, FitError> {
     samples
         .iter()
         .map(|s| Ok((s.path.clone(), data::load_rgb(&s.path)?)))
@@ -177,12 +177,22 @@ pub fn fit(
     if let Some(student) = &student {
         extra.push((STUDENT_KEY.into(), student.arch.clone()));
     }
+    let fingerprint = data::fingerprint(&dataset)?;
+    let lineage = Lineage {
+        datasets: vec![DatasetSeen {
+            path: data.display().to_string(),
+            images: n as u64,
+            fingerprint: fingerprint.clone(),
+        }],
+        created_by: config.created_by.clone(),
+    };
     let manifest = uncalibrated(
         fitted.kind,
         config.input,
         (w, h),
         config.smoothing_sigma,
-        data::fingerprint(&dataset)?,
+        fingerprint,
+        lineage,
         extra,
     );
     let bank_bytes = fitted.model.to_bytes();
@@ -211,6 +221,35 @@ pub fn fit(
     let (calibration, inspector) = calibrate_bundle(&bundle, &held, &defect_images, config)?;
     apply_calibration(&mut bundle.manifest, &calibration);
 
+    let (unverified, parity) = write_unverified(&bundle, out, &extractor, &fitted, &held, config)?;
+    let bundle_bytes = promote(&unverified, out)?;
+    Ok(summary(
+        out,
+        bundle,
+        calibration,
+        parity,
+        &inspector,
+        &fitted,
+        [fit_samples.len(), held.len(), defect_images.len()],
+        features_ms_per_image,
+        model_seconds,
+        bundle_bytes,
+        student,
+    ))
+}
+
+/// Writes `bundle` to [`unverified_path`]`(out)` (creating `out`'s folder) and checks it
+/// with [`check_parity`] on `held`: the file read back by the edge inspector must score as
+/// the in-memory `fitted` model. `out` itself is not touched. Shared by `fit` and
+/// `retrain`.
+pub(crate) fn write_unverified(
+    bundle: &Bundle,
+    out: &Path,
+    extractor: &FeatureExtractor,
+    fitted: &FittedModel,
+    held: &[(PathBuf, RgbImage)],
+    config: &FitConfig,
+) -> Result<(PathBuf, Parity), FitError> {
     let unverified = unverified_path(out);
     if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|source| FitError::Write {
@@ -231,33 +270,25 @@ pub fn fit(
     let parity = check_parity(
         &unverified,
         out,
-        &extractor,
-        &fitted,
+        extractor,
+        fitted,
         &bundle.manifest,
-        &held,
+        held,
         config.threads,
         config.parity_tolerance,
     )?;
-    std::fs::rename(&unverified, out).map_err(|source| FitError::Rename {
-        from: unverified.clone(),
+    Ok((unverified, parity))
+}
+
+/// Renames the verified file over `out` (atomic in one folder); returns its size in bytes.
+pub(crate) fn promote(unverified: &Path, out: &Path) -> Result<u64, FitError> {
+    std::fs::rename(unverified, out).map_err(|source| FitError::Rename {
+        from: unverified.to_path_buf(),
         to: out.to_path_buf(),
         source,
     })?;
     // The file just renamed into place; its size is the bundle's encoded length.
-    let bundle_bytes = std::fs::metadata(out).map_or(0, |m| m.len());
-    Ok(summary(
-        out,
-        bundle,
-        calibration,
-        parity,
-        &inspector,
-        &fitted,
-        [fit_samples.len(), held.len(), defect_images.len()],
-        features_ms_per_image,
-        model_seconds,
-        bundle_bytes,
-        student,
-    ))
+    Ok(std::fs::metadata(out).map_or(0, |m| m.len()))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -299,7 +330,7 @@ fn summary(
 /// images, synthetic anomalies drawn from them, and real defects when given. Heat maps
 /// are compared at each image's own size. Returns the inspector too (it describes the
 /// model for the summary).
-fn calibrate_bundle(
+pub(crate) fn calibrate_bundle(
     bundle: &Bundle,
     held: &[(PathBuf, RgbImage)],
     defects: &[(PathBuf, RgbImage)],
@@ -330,7 +361,7 @@ fn calibrate_bundle(
 }
 
 /// Thresholds, good-score statistics and the calibration's figures into the manifest.
-fn apply_calibration(manifest: &mut Manifest, calibration: &Calibration) {
+pub(crate) fn apply_calibration(manifest: &mut Manifest, calibration: &Calibration) {
     manifest.thresholds = calibration.thresholds();
     manifest.score_stats = calibration.score_stats;
     let metrics = &mut manifest.provenance.metrics;
