@@ -29,7 +29,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 AARCH64_TESTS="${AARCH64_TESTS-}"
-AARCH64_NATIVE_ONLY="${AARCH64_NATIVE_ONLY-score_prints_a_verdict_per_image_and_info_verifies cli:: soak::edge_soak}"
+AARCH64_NATIVE_ONLY="${AARCH64_NATIVE_ONLY-score_prints_a_verdict_per_image_and_info_verifies cli:: soak::edge_soak edge_run_refuses_a_tampered_bundle}"
 AARCH64_PROFILE="${AARCH64_PROFILE:-release}"
 AARCH64_FEATURES="${AARCH64_FEATURES:-rppal,cdev}"
 AARCH64_BUNDLE="${AARCH64_BUNDLE:-out/demo/model.bundle}"

@@ -30,7 +30,7 @@ pub enum LoadError {
     /// The board profile names a public key and the bundle's signature is missing, from
     /// another key, or does not match the bytes.
     #[error(transparent)]
-    Signature(#[from] SignatureError),
+    Signature(Box<SignatureError>),
     /// The score settings are refused by the shared score path.
     #[error("bundle {path}: manifest field `score` is unusable: {source}")]
     Score {
@@ -218,5 +218,13 @@ impl fmt::Display for Summary<'_> {
             )?;
         }
         Ok(())
+    }
+}
+
+// Boxed: a signature error names two paths and two digests, and would make every
+// `Result<_, InspectorError>` on the line's hot path that much larger.
+impl From<SignatureError> for LoadError {
+    fn from(e: SignatureError) -> Self {
+        LoadError::Signature(Box::new(e))
     }
 }

@@ -238,6 +238,8 @@ mod tests {
             detail: None,
             latency_us: StageLatency::default(),
             origin: None,
+            bundle_sha256: None,
+            model_generation: None,
         }
     }
 

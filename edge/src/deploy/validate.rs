@@ -387,7 +387,7 @@ pub fn open_hashed(
     threads: usize,
 ) -> Result<(Inspector, String), InspectorError> {
     let bytes = match key {
-        Some(key) => verify_bundle_file(path, key).map_err(LoadError::Signature)?,
+        Some(key) => verify_bundle_file(path, key).map_err(LoadError::from)?,
         None => std::fs::read(path).map_err(|source| {
             LoadError::Format(BundleError::Io {
                 action: "read bundle file",

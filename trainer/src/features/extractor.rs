@@ -118,13 +118,8 @@ impl FeatureExtractor {
         (channels, grid_h, grid_w): (usize, usize, usize),
         threads: usize,
     ) -> Result<Self, FeatureError> {
-        if threads == 0 {
-            return Err(FeatureError::Invalid("threads must be >= 1".into()));
-        }
-        let plan = runnable_from_bytes(&onnx, "bundle features")
-            .map_err(|e| FeatureError::Runtime(format!("{e:#}")))?;
-        Ok(Self {
-            graph: FeatureGraph {
+        Self::from_graph(
+            FeatureGraph {
                 onnx,
                 input_width: width as usize,
                 input_height: height as usize,
@@ -132,9 +127,8 @@ impl FeatureExtractor {
                 height: grid_h,
                 width: grid_w,
             },
-            plan,
             threads,
-        })
+        )
     }
 
     /// The ONNX graph being run (what the edge ships).

@@ -192,7 +192,7 @@ pub fn train_student(
         recent.push(value);
         bar.inc(1);
 
-        if state.step % config.eval_every == 0 || state.step == config.steps {
+        if state.step.is_multiple_of(config.eval_every) || state.step == config.steps {
             let held_loss = held_out_loss(&net, held, config.batch, &plain);
             let train_loss = recent.iter().sum::<f32>() / recent.len().max(1) as f32;
             recent.clear();
