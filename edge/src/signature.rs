@@ -259,12 +259,7 @@ pub enum SignatureError {
 /// Where the detached signature of `bundle` lives: `<bundle>.sig`.
 #[must_use]
 pub fn signature_path(bundle: &Path) -> PathBuf {
-    let mut name = bundle
-        .file_name()
-        .map(|n| n.to_os_string())
-        .unwrap_or_default();
-    name.push(".sig");
-    bundle.with_file_name(name)
+    shared::bundle::with_suffix(bundle, ".sig")
 }
 
 /// What the signer signs for a bundle with this SHA-256: [`SIGNED_CONTEXT`] ‖ digest.

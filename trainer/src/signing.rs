@@ -90,12 +90,7 @@ pub fn generate_key(out: &Path) -> Result<PublicKey, SigningError> {
 /// `KEY.pub` beside the secret `KEY`.
 #[must_use]
 pub fn public_key_path(secret: &Path) -> PathBuf {
-    let mut name = secret
-        .file_name()
-        .map(|n| n.to_os_string())
-        .unwrap_or_default();
-    name.push(".pub");
-    secret.with_file_name(name)
+    shared::bundle::with_suffix(secret, ".pub")
 }
 
 fn write_new(path: &Path, text: &str, secret: bool) -> Result<(), SigningError> {
@@ -162,12 +157,7 @@ pub fn sign_bundle(bundle: &Path, key: &SigningKey) -> Result<PathBuf, SigningEr
     };
     let path = signature_path(bundle);
     // Written beside the bundle under a temporary name, then renamed: never half a file.
-    let mut tmp_name = path
-        .file_name()
-        .map(|n| n.to_os_string())
-        .unwrap_or_default();
-    tmp_name.push(".tmp");
-    let tmp = path.with_file_name(tmp_name);
+    let tmp = shared::bundle::with_suffix(&path, ".tmp");
     std::fs::write(&tmp, sig.to_text()).map_err(|source| SigningError::Write {
         path: tmp.clone(),
         source,

@@ -125,6 +125,19 @@ fn write_atomically(
         ))
 }
 
+/// `path` with `suffix` appended to its file name, in the same folder:
+/// `model.bundle` + `.sig` → `model.bundle.sig`. The sibling files around a bundle
+/// (signature, unverified copy, key pair, temporaries) are all named this way.
+#[must_use]
+pub fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_default();
+    name.push(suffix);
+    path.with_file_name(name)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -45,6 +45,8 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 pub use error::{BundleError, TableFault};
+#[cfg(feature = "std")]
+pub use io::with_suffix;
 pub use manifest::{
     DatasetSeen, InputSpec, Manifest, Metric, ModelKind, Preprocess, Provenance, Roi, MAX_DATASETS,
     MAX_EXTRA, MAX_METRICS,

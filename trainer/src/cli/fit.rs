@@ -216,15 +216,10 @@ impl Args {
 
 impl Args {
     fn student_config(&self) -> StudentConfig {
-        let checkpoints = self.student_checkpoints.clone().unwrap_or_else(|| {
-            let mut name = self
-                .out
-                .file_name()
-                .map(|n| n.to_os_string())
-                .unwrap_or_default();
-            name.push(".student");
-            self.out.with_file_name(name)
-        });
+        let checkpoints = self
+            .student_checkpoints
+            .clone()
+            .unwrap_or_else(|| shared::bundle::with_suffix(&self.out, ".student"));
         StudentConfig {
             steps: self.student_steps,
             batch: self.student_batch,

@@ -99,12 +99,7 @@ pub(crate) fn load_images(samples: &[&Sample]) -> Result<Vec<(PathBuf, RgbImage)
 /// `<out>.unverified` in the same folder, so the final rename is atomic.
 #[must_use]
 pub fn unverified_path(out: &Path) -> PathBuf {
-    let mut name = out
-        .file_name()
-        .map(|n| n.to_os_string())
-        .unwrap_or_default();
-    name.push(".unverified");
-    out.with_file_name(name)
+    shared::bundle::with_suffix(out, ".unverified")
 }
 
 /// Fits a model to the good training images of `data`, calibrates it, writes the bundle

@@ -44,12 +44,7 @@ fn failed(path: &Path, problem: impl std::fmt::Display) -> StudentError {
 }
 
 fn temporary(path: &Path) -> PathBuf {
-    let mut name = path
-        .file_name()
-        .map(|n| n.to_os_string())
-        .unwrap_or_default();
-    name.push(".tmp");
-    path.with_file_name(name)
+    shared::bundle::with_suffix(path, ".tmp")
 }
 
 fn commit(path: &Path) -> Result<(), StudentError> {
