@@ -27,6 +27,10 @@ CATEGORIES = [
 CONFIGS = {
     # the defaults: 10 % coreset, at most 14,000 entries, int8, layers stride8,stride16
     "bank": [],
+    # distilled students (issue 5); the step count is the CLI default unless given
+    "student-bank": ["--features", "student"],
+    "student-position": ["--features", "student", "--model", "position", "--layers", "stride8,stage4"],
+    "student-pair": ["--model", "student"],
     "bank-16k": ["--max-entries", "16384"],
     # stage-4 features (35 % cheaper network), with its variants
     "bank-s4": ["--layers", "stride8,stage4", "--max-entries", "16384"],
@@ -65,10 +69,13 @@ def main():
     p.add_argument("--configs", default=",".join(CONFIGS))
     p.add_argument("--categories", default=",".join(CATEGORIES))
     p.add_argument("--force", action="store_true")
+    p.add_argument("--fit-args", default="",
+                   help="extra `trainer fit` arguments for every run, e.g. '--student-steps 300'")
     a = p.parse_args()
     if not os.path.isdir(a.datasets):
         print(f"skipped: {a.datasets} not present")
         return
+    extra = a.fit_args.split()
     rows = []
     for cat in a.categories.split(","):
         data = os.path.join(a.datasets, cat)
@@ -83,7 +90,7 @@ def main():
             report_json = os.path.join(report, "report.json")
             fit_s = None
             if a.force or not os.path.exists(report_json):
-                fit_s = run([a.trainer, "fit", "--data", data, "--out", bundle, "--quiet"] + CONFIGS[name],
+                fit_s = run([a.trainer, "fit", "--data", data, "--out", bundle, "--quiet"] + CONFIGS[name] + extra,
                             os.path.join(work, "fit.log"))
                 run([a.trainer, "eval", "--bundle", bundle, "--data", data, "--report", report,
                      "--threads", "1", "--quiet"], os.path.join(work, "eval.log"))
@@ -93,7 +100,7 @@ def main():
                 fit_s = float(open(os.path.join(work, "fit_seconds")).read())
             r = json.load(open(report_json))
             c = r["confusion"]
-            args = " ".join(CONFIGS[name]) or "(defaults)"
+            args = " ".join(CONFIGS[name] + extra) or "(defaults)"
             rows.append(
                 f"| {cat} | {name} | `{args}` | {figure(r['image_auroc'])} | {figure(r['pixel_auroc'])} | "
                 f"{figure(r['aupro'])} | {figure(r['f1_max'])} | {c['caught']}/{c['defective']} | "

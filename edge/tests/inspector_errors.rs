@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use edge::bank::BankModel;
+use edge::bank::{BankModel, DirectMap};
 use edge::inspector::{Inspector, InspectorError, REWEIGHT_NEIGHBOURS_KEY};
 use edge::preprocess::PreprocessError;
 use shared::bundle::{Bundle, ModelKind, Roi, BANK, FEATURES_ONNX};
@@ -159,23 +159,40 @@ fn a_bank_of_the_wrong_dimension_or_kind_is_refused() {
 }
 
 #[test]
-fn student_bundles_are_refused_until_supported() {
+fn a_student_bundle_needs_a_direct_map_over_a_one_channel_graph() {
     let mut b = good();
     b.manifest.model = ModelKind::Student;
     let (err, text) = refused(&b);
+    assert!(matches!(err, InspectorError::BankMismatch { .. }), "{text}");
     assert!(
-        matches!(
-            err,
-            InspectorError::UnsupportedModel {
-                model: ModelKind::Student
-            }
-        ),
+        text.contains("global int8 bank") && text.contains("Student"),
         "{text}"
     );
-    assert!(
-        text.contains("manifest field `model`") && text.contains("Student"),
-        "{text}"
+    // A direct map over a graph with DIM channels: the map needs exactly one.
+    let map = BankModel::Direct(DirectMap::new(MAP as usize, MAP as usize).unwrap());
+    let b = bundle(
+        manifest(ModelKind::Student),
+        feature_graph(SIDE, DIM),
+        map.to_bytes(),
     );
+    let (err, text) = refused(&b);
+    assert!(matches!(err, InspectorError::BankMismatch { .. }), "{text}");
+    assert!(text.contains("direct anomaly map"), "{text}");
+    // With a one-channel graph it is accepted, and the map is the graph's output.
+    let b = bundle(
+        manifest(ModelKind::Student),
+        feature_graph(SIDE, 1),
+        map.to_bytes(),
+    );
+    let mut inspector = Inspector::new(&b, 1).unwrap();
+    assert!(inspector.describe_bank().contains("teacher–student"));
+    let frame = image::RgbImage::from_fn(SIDE, SIDE, |x, y| {
+        image::Rgb([(x * 9) as u8, (y * 7) as u8, 40])
+    });
+    let inspection = inspector.inspect(&frame).unwrap();
+    assert_eq!(inspection.map.len(), (MAP * MAP) as usize);
+    assert!(inspection.map.iter().all(|v| v.is_finite()));
+    assert!(inspection.map.iter().any(|&v| v != 0.0));
 }
 
 #[test]

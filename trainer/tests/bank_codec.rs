@@ -258,6 +258,7 @@ fn random_damage_never_panics_and_decoded_models_still_score() {
                     BankModel::Int8(x) => x.search(&m.test, 1).map(|_| ()),
                     BankModel::Position(x) => x.score_map(&m.test).map(|_| ()),
                     BankModel::Gaussian(x) => x.score_map(&m.test).map(|_| ()),
+                    BankModel::Direct(_) => Ok(()),
                 };
             }
         }

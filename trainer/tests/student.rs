@@ -1,7 +1,8 @@
 //! The feature student end to end on a small synthetic set: a few training steps with
 //! burn → ONNX export → bank fitted on the student's features → bundle → parity through
 //! the edge inspector → `trainer eval`; plus the student graph against burn's own
-//! forward pass, and checkpoint / resume.
+//! forward pass, the teacher–student pair (`--model student`) the same way, and
+//! checkpoint / resume.
 
 mod common;
 
@@ -11,9 +12,12 @@ use common::TempDir;
 use shared::bundle::{Bundle, FEATURES_ONNX};
 use trainer::eval::{evaluate_bundle, EvalConfig};
 use trainer::features::FeatureExtractor;
-use trainer::fit::{fit, FeatureSource, FitConfig, ModelChoice, STUDENT_KEY};
+use trainer::fit::{
+    fit, FeatureSource, FitConfig, FitError, ModelChoice, ANOMALY_STUDENT_KEY, STUDENT_KEY,
+};
 use trainer::student::{
-    student_graph, train_student, StudentArch, StudentConfig, StudentError, TrainingSet,
+    pair_graph, student_graph, train_student, Augment, StudentArch, StudentConfig, StudentError,
+    TrainingSet,
 };
 use trainer::synth::{self, SynthConfig};
 use trainer::teacher::TeacherWeights;
@@ -61,13 +65,17 @@ fn tiny(steps: usize) -> StudentConfig {
 
 fn sets(teacher: &FeatureExtractor, imgs: &[image::RgbImage]) -> (TrainingSet, TrainingSet) {
     let load = |i: &image::RgbImage| Ok(i.clone());
-    let train = TrainingSet::build(teacher, &imgs[..8], load, 2, 1, None, false).unwrap();
+    let augment = |variants| Augment {
+        variants,
+        seed: 1,
+        anomalies: true,
+    };
+    let train = TrainingSet::build(teacher, &imgs[..8], load, augment(2), None, false).unwrap();
     let held = TrainingSet::build(
         teacher,
         &imgs[8..],
         load,
-        1,
-        1,
+        augment(1),
         Some((&train.mean, &train.std)),
         false,
     )
@@ -198,4 +206,129 @@ fn training_resumes_from_its_checkpoint_and_refuses_another_runs() {
         matches!(err, StudentError::CheckpointMismatch { .. }),
         "{err}"
     );
+}
+
+#[test]
+fn a_tiny_teacher_student_pair_trains_exports_passes_parity_and_evaluates() {
+    let dir = TempDir::create("student-pair");
+    let data = dataset(&dir.0);
+    let weights = TeacherWeights::load_default().unwrap();
+    let out = dir.0.join("pair.bundle");
+    let config = FitConfig {
+        input: (INPUT, INPUT),
+        model: ModelChoice::default_student(),
+        features: FeatureSource::Student(StudentConfig {
+            checkpoint_dir: Some(dir.0.join("ckpt")),
+            ..tiny(2)
+        }),
+        holdout_fraction: 0.2,
+        threads: 2,
+        ..FitConfig::default()
+    };
+    let fitted = fit(&data, None, &out, &weights, &config).unwrap();
+    let feature = fitted.student.as_ref().expect("a feature student summary");
+    let anomaly = fitted.anomaly_student.as_ref().expect("an anomaly student");
+    assert_eq!((feature.steps, anomaly.steps), (2, 2));
+    // Same number of copies per image; the anomaly student's are all good-looking ones.
+    assert_eq!(anomaly.training_images, feature.training_images);
+    assert!(anomaly.held_out_loss.is_finite());
+    assert!(fitted.parity.max_difference <= 1e-5);
+    assert!(dir.0.join("ckpt/anomaly/state.json").is_file());
+
+    let bundle = Bundle::read_from(&out).unwrap();
+    assert_eq!(bundle.manifest.model, shared::bundle::ModelKind::Student);
+    assert!(bundle.manifest.extra(ANOMALY_STUDENT_KEY).is_some());
+    let teacher = FeatureExtractor::new(&weights, INPUT, 1).unwrap();
+    let pair_macs = StudentArch::feature_student(teacher.output_shape().0)
+        .macs((INPUT as usize, INPUT as usize))
+        + StudentArch::anomaly_student(teacher.output_shape().0)
+            .macs((INPUT as usize, INPUT as usize));
+    assert!(
+        fitted.macs_per_frame >= pair_macs,
+        "{}",
+        fitted.macs_per_frame
+    );
+
+    let evaluated =
+        evaluate_bundle(&out, &data, &dir.0.join("report"), &EvalConfig::default()).unwrap();
+    assert_eq!(evaluated.report.images, 7);
+    assert!(evaluated.report.image_auroc.is_some());
+}
+
+#[test]
+fn the_pair_model_refuses_teacher_features() {
+    let dir = TempDir::create("student-pair-teacher");
+    let data = dataset(&dir.0);
+    let weights = TeacherWeights::load_default().unwrap();
+    let config = FitConfig {
+        input: (INPUT, INPUT),
+        model: ModelChoice::default_student(),
+        features: FeatureSource::Teacher,
+        ..FitConfig::default()
+    };
+    let out = dir.0.join("pair.bundle");
+    let err = fit(&data, None, &out, &weights, &config).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            FitError::Config {
+                field: "features",
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(!out.exists());
+}
+
+#[test]
+fn the_pair_graph_is_the_mean_squared_normalised_difference_of_its_students() {
+    let weights = TeacherWeights::load_default().unwrap();
+    let dir = TempDir::create("student-pair-graph");
+    let data = dataset(&dir.0);
+    let imgs = images(&data);
+    let size = (INPUT as usize, INPUT as usize);
+    let teacher = FeatureExtractor::new(&weights, INPUT, 2).unwrap();
+    let (train, held) = sets(&teacher, &imgs);
+    let feature = train_student(
+        &StudentArch::feature_student(train.channels),
+        &train,
+        &held,
+        &tiny(2),
+        false,
+    )
+    .unwrap();
+    let follow = FeatureExtractor::from_graph(student_graph(&feature, size).unwrap(), 1).unwrap();
+    let (train_a, held_a) = sets(&follow, &imgs);
+    let anomaly = train_student(
+        &StudentArch::anomaly_student(train_a.channels),
+        &train_a,
+        &held_a,
+        &tiny(2),
+        false,
+    )
+    .unwrap();
+
+    let pair =
+        FeatureExtractor::from_graph(pair_graph(&feature, &anomaly, size).unwrap(), 1).unwrap();
+    let anomaly_alone =
+        FeatureExtractor::from_graph(student_graph(&anomaly, size).unwrap(), 1).unwrap();
+    let (c, h, w) = follow.output_shape();
+    assert_eq!(pair.output_shape(), (1, h, w));
+    let image = &imgs[0];
+    let f = follow.extract(image).unwrap().data;
+    let a = anomaly_alone.extract(image).unwrap().data;
+    let map = pair.extract(image).unwrap().data;
+    let mut max_diff = 0.0f32;
+    for p in 0..h * w {
+        let expected: f32 = (0..c)
+            .map(|ch| {
+                let d = f[p * c + ch] - a[p * c + ch];
+                d * d / (c as f32 * anomaly.std[ch] * anomaly.std[ch])
+            })
+            .sum();
+        assert!(expected > 0.0);
+        max_diff = max_diff.max((expected - map[p]).abs() / expected.max(1.0));
+    }
+    assert!(max_diff < 1e-4, "pair graph vs its students: {max_diff}");
 }

@@ -11,6 +11,7 @@
 //! GaussianModel "BKGS": height u32, width u32, dim u32, d u32, selected u32 × d,
 //!                  means f32 × height·width·d, factors f32 × height·width·d(d+1)/2
 //!                  (packed lower Cholesky factors, row by row)
+//! DirectMap "BKDM": height u32, width u32 (the network outputs the map; nothing else)
 //! ```
 //!
 //! Int8 norms and row padding are derived data, rebuilt on load, so the int8 payload is
@@ -23,6 +24,7 @@
 //! Gaussian dimensions, non-positive Cholesky diagonals, and trailing bytes, each as a
 //! typed [`DecodeError`]. `from_bytes(to_bytes(m)) == m` for every model.
 
+use super::direct::DirectMap;
 use super::gaussian::{diagonals_positive, packed_len, selected_ok, GaussianModel};
 use super::position::PositionBank;
 use super::quant::Int8Codec;
@@ -40,6 +42,8 @@ pub const INT8_BANK_MAGIC: [u8; 4] = *b"BKI8";
 pub const POSITION_BANK_MAGIC: [u8; 4] = *b"BKPA";
 /// Magic of a serialised [`GaussianModel`].
 pub const GAUSSIAN_MAGIC: [u8; 4] = *b"BKGS";
+/// Magic of a serialised [`DirectMap`].
+pub const DIRECT_MAP_MAGIC: [u8; 4] = *b"BKDM";
 
 pub(crate) const F32_BANK_HEADER: usize = 14;
 pub(crate) const INT8_BANK_HEADER: usize = 14;
@@ -57,6 +61,8 @@ pub enum BankModel {
     Position(PositionBank),
     /// Per-location Gaussians.
     Gaussian(GaussianModel),
+    /// The network outputs the patch-score map (teacher–student bundles).
+    Direct(DirectMap),
 }
 
 impl BankModel {
@@ -72,6 +78,7 @@ impl BankModel {
             INT8_BANK_MAGIC => Int8Bank::from_bytes(bytes).map(BankModel::Int8),
             POSITION_BANK_MAGIC => PositionBank::from_bytes(bytes).map(BankModel::Position),
             GAUSSIAN_MAGIC => GaussianModel::from_bytes(bytes).map(BankModel::Gaussian),
+            DIRECT_MAP_MAGIC => DirectMap::from_bytes(bytes).map(BankModel::Direct),
             found => Err(DecodeError::BadMagic {
                 expected: F32_BANK_MAGIC,
                 found,
@@ -86,6 +93,7 @@ impl BankModel {
             BankModel::Int8(m) => m.to_bytes(),
             BankModel::Position(m) => m.to_bytes(),
             BankModel::Gaussian(m) => m.to_bytes(),
+            BankModel::Direct(m) => m.to_bytes(),
         }
     }
 }
@@ -393,6 +401,28 @@ impl GaussianModel {
     }
 }
 
+impl DirectMap {
+    /// Encodes the map's grid.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut w = Writer::new(DIRECT_MAP_MAGIC, 14);
+        w.u32(self.grid.height);
+        w.u32(self.grid.width);
+        w.0
+    }
+
+    /// Decodes a map written by [`DirectMap::to_bytes`].
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, DecodeError> {
+        let mut r = Reader::new(bytes);
+        r.header(DIRECT_MAP_MAGIC)?;
+        let height = r.size("height")?;
+        let width = r.size("width")?;
+        r.finish()?;
+        Ok(DirectMap {
+            grid: GridShape::new(height, width, 1),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -404,5 +434,26 @@ mod tests {
         let int8 = Int8Bank::quantize(&bank);
         assert_eq!(int8.to_bytes().len(), INT8_BANK_HEADER + 16 + 2);
         assert_eq!(&int8.to_bytes()[..6], b"BKI8\x01\x00");
+    }
+
+    #[test]
+    fn a_direct_map_round_trips_and_refuses_bad_bytes() {
+        let map = DirectMap::new(3, 5).unwrap();
+        let bytes = BankModel::Direct(map).to_bytes();
+        assert_eq!(bytes.len(), 14);
+        assert_eq!(
+            BankModel::from_bytes(&bytes).unwrap(),
+            BankModel::Direct(map)
+        );
+        let mut zero = bytes.clone();
+        zero[6..10].fill(0);
+        assert!(BankModel::from_bytes(&zero).is_err());
+        assert!(BankModel::from_bytes(&bytes[..13]).is_err());
+        let mut long = bytes;
+        long.push(0);
+        assert!(matches!(
+            BankModel::from_bytes(&long),
+            Err(DecodeError::TrailingBytes { trailing: 1 })
+        ));
     }
 }

@@ -14,6 +14,7 @@
 //!   and reweighted image score (eq. 7, log-sum-exp).
 //! - [`PositionBank`]: a small int8 bank per grid location (FAPM style).
 //! - [`GaussianModel`]: PaDiM's per-location Gaussian and Mahalanobis distance.
+//! - [`DirectMap`]: no search at all; the network outputs the map (teacher–student).
 //! - [`codec`]: the little-endian byte layout of every model ([`BankModel`] reads any of
 //!   them); bad bytes give a [`DecodeError`], bad inputs a [`BankError`].
 //! - [`kernels`]: the distance kernels every search (and the trainer's coreset) uses.
@@ -23,6 +24,7 @@
 //! rather than panicking; results are deterministic, independent of the number of threads.
 
 pub mod codec;
+mod direct;
 mod error;
 mod gaussian;
 pub mod kernels;
@@ -33,6 +35,7 @@ mod search;
 mod shape;
 
 pub use codec::BankModel;
+pub use direct::DirectMap;
 pub use error::{BankError, DecodeError};
 pub use gaussian::{packed_len, GaussianModel};
 pub use patchcore::{

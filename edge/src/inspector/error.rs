@@ -19,15 +19,6 @@ pub enum InspectorError {
     /// (`bundle_check`); the message names the file and field.
     #[error(transparent)]
     Manifest(#[from] LoadError),
-    /// The bundle's model kind has no inspector yet.
-    #[error(
-        "manifest field `model` is {model:?}: this edge build cannot inspect it \
-         (supported: MemoryBank, PositionalBank, Gaussian)"
-    )]
-    UnsupportedModel {
-        /// The model kind found.
-        model: ModelKind,
-    },
     /// A payload the model kind needs is absent.
     #[error("bundle has no payload `{name}`, which a {model:?} bundle needs")]
     MissingPayload {

@@ -23,12 +23,11 @@
 //!
 //! # What always holds
 //! - [`Inspector::new`] refuses, with an error naming the payload or manifest field, any
-//!   bundle it could not inspect: a manifest failing `bundle_check`, a `Student` bundle (no
-//!   student inspector yet), a missing payload, a graph that does not parse or whose
-//!   input is not `[1, C, H, W]` = `manifest.input` or whose single output is not
-//!   `[1, D, map_height, map_width]` = `manifest.score`'s map, a bank that does not decode,
-//!   does not suit `manifest.model` or does not have dimension `D` (and, per location,
-//!   the map's grid).
+//!   bundle it could not inspect: a manifest failing `bundle_check`, a missing payload, a
+//!   graph that does not parse or whose input is not `[1, C, H, W]` = `manifest.input` or
+//!   whose single output is not `[1, D, map_height, map_width]` = `manifest.score`'s map,
+//!   a bank that does not decode, does not suit `manifest.model` or does not have
+//!   dimension `D` (and, per location or for a direct map, the map's grid).
 //! - The tract plan is built once, in `new`. Every buffer of our own (input tensor, patch
 //!   rows, patch map, nearest-neighbour indices, score-path scratch) is allocated in
 //!   `new` and reused. What still allocates per frame: `image`'s resize buffer (none when
@@ -48,7 +47,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use image::RgbImage;
-use shared::bundle::{Bundle, Manifest, ModelKind, BANK, FEATURES_ONNX};
+use shared::bundle::{Bundle, Manifest, BANK, FEATURES_ONNX};
 use shared::score::{normalise, ScorePipeline};
 use tract_linalg::multithread::Executor;
 use tract_onnx::prelude::{DatumType, IntoArcTensor, TValue, TVec, Tensor, TypedModel};
@@ -195,11 +194,6 @@ impl Inspector {
         }
         let manifest = &bundle.manifest;
         check_manifest(path, manifest)?;
-        if manifest.model == ModelKind::Student {
-            return Err(InspectorError::UnsupportedModel {
-                model: manifest.model,
-            });
-        }
         let reweight = reweight_neighbours(manifest)?;
         let payload = |name: &'static str| {
             bundle.payload(name).ok_or(InspectorError::MissingPayload {

@@ -5,6 +5,7 @@
 //! | `MemoryBank` | `F32Bank` or `Int8Bank` | distance to the nearest bank entry |
 //! | `PositionalBank` | `PositionBank` | distance to the nearest entry of the location's banks |
 //! | `Gaussian` | `GaussianModel` | Mahalanobis distance to the location's Gaussian |
+//! | `Student` | `DirectMap` | the network's own one-channel output (student–teacher difference) |
 //!
 //! Always holds: a [`Scorer`] only exists for a bank whose dimension (and, for
 //! per-location models, grid) equals the feature network's output, checked in
@@ -14,7 +15,7 @@ use shared::bundle::{ModelKind, BANK};
 
 use super::InspectorError;
 use crate::bank::{
-    patch_map_into, reweight, BankModel, F32Bank, GaussianModel, GridShape, Int8Bank,
+    patch_map_into, reweight, BankModel, DirectMap, F32Bank, GaussianModel, GridShape, Int8Bank,
     NearestNeighbours, PositionBank,
 };
 
@@ -51,6 +52,8 @@ pub(crate) enum Scorer {
     Position(PositionBank),
     /// Per-location Gaussians.
     Gaussian(GaussianModel),
+    /// The network's output is the map.
+    Direct(DirectMap),
 }
 
 fn mismatch(problem: String) -> InspectorError {
@@ -97,6 +100,10 @@ impl Scorer {
             (ModelKind::Gaussian, BankModel::Gaussian(g)) => {
                 check_grid(g.grid(), "the Gaussian model")?;
                 Ok(Scorer::Gaussian(g))
+            }
+            (ModelKind::Student, BankModel::Direct(m)) => {
+                check_grid(m.grid(), "the direct anomaly map")?;
+                Ok(Scorer::Direct(m))
             }
             (kind, model) => Err(mismatch(format!(
                 "holds a {} model, but manifest field `model` is {kind:?}",
@@ -155,6 +162,9 @@ impl Scorer {
                 g.selected_dims().len(),
                 g.grid().dim
             ),
+            Scorer::Direct(_) => {
+                "teacher–student: the network outputs the anomaly map (no search)".into()
+            }
         }
     }
 
@@ -164,6 +174,7 @@ impl Scorer {
             Scorer::Global { bank, .. } => bank.bank().macs_per_query() * grid.cells() as u64,
             Scorer::Position(p) => p.macs_per_frame(),
             Scorer::Gaussian(g) => g.macs_per_frame(),
+            Scorer::Direct(_) => 0,
         }
     }
 
@@ -193,6 +204,7 @@ impl Scorer {
             }
             Scorer::Position(p) => p.score_map_into(patches, map).map(|()| 1.0),
             Scorer::Gaussian(g) => g.score_map_into(patches, map).map(|()| 1.0),
+            Scorer::Direct(m) => m.score_map_into(patches, map).map(|()| 1.0),
         }
     }
 }
@@ -252,5 +264,6 @@ fn model_name(model: &BankModel) -> &'static str {
         BankModel::Int8(_) => "global int8 bank",
         BankModel::Position(_) => "position bank",
         BankModel::Gaussian(_) => "Gaussian",
+        BankModel::Direct(_) => "direct anomaly map",
     }
 }

@@ -112,6 +112,7 @@ pub fn extend_bank(
         BankModel::Int8(b) => b,
         BankModel::Position(_) => return Err(ExtendError::NotGlobal("per-location bank")),
         BankModel::Gaussian(_) => return Err(ExtendError::NotGlobal("Gaussian model")),
+        BankModel::Direct(_) => return Err(ExtendError::NotGlobal("teacher–student model")),
     };
     let dim = bank.dim();
     let candidates = check_rows(patches, dim)?;
@@ -180,7 +181,9 @@ pub fn extend_bank(
                 .fold(0.0f32, f32::max);
             (BankModel::Int8(widened), Codes::Widened { max_old_change })
         }
-        BankModel::Position(_) | BankModel::Gaussian(_) => unreachable!("refused above"),
+        BankModel::Position(_) | BankModel::Gaussian(_) | BankModel::Direct(_) => {
+            unreachable!("refused above")
+        }
     };
     Ok(Extended {
         model,

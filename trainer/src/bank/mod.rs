@@ -33,9 +33,9 @@ mod synthetic;
 
 pub use edge::bank::{
     check_finite, check_rows, codec, kernels, location_window, packed_len, patch_map_into,
-    reweight, score_image, weight_from_distances, BankError, BankModel, DecodeError, F32Bank,
-    GaussianModel, GridShape, Int8Bank, Int8Codec, NearestNeighbours, Neighbours, PatchCoreConfig,
-    PatchScores, PositionBank, QuantizationReport, BANK_TILE, CODE_MAX,
+    reweight, score_image, weight_from_distances, BankError, BankModel, DecodeError, DirectMap,
+    F32Bank, GaussianModel, GridShape, Int8Bank, Int8Codec, NearestNeighbours, Neighbours,
+    PatchCoreConfig, PatchScores, PositionBank, QuantizationReport, BANK_TILE, CODE_MAX,
     DEFAULT_REWEIGHT_NEIGHBOURS, QUERY_BLOCK, QUERY_CHUNK, RERANK_EXTRA,
 };
 

@@ -7,8 +7,8 @@ use anyhow::Context as _;
 use crate::bank::{CoresetSize, DEFAULT_PROJECTION_DIM};
 use crate::calibrate::CalibrationConfig;
 use crate::fit::{
-    self, FeatureSource, FitConfig, Fitted, ModelChoice, Precision, DEFAULT_LAYERS_ARG,
-    DEFAULT_MAX_ENTRIES,
+    self, FeatureSource, FitConfig, Fitted, ModelChoice, Precision, StudentSummary,
+    DEFAULT_LAYERS_ARG, DEFAULT_MAX_ENTRIES,
 };
 use crate::student::{StudentConfig, TrainDevice};
 
@@ -21,6 +21,10 @@ pub enum ModelArg {
     Position,
     /// PaDiM baseline: a Gaussian per location.
     Gaussian,
+    /// Teacher–student pair (EfficientAD style): a feature student and an anomaly
+    /// student, both plain convolutions; the bundle's graph outputs the anomaly map
+    /// (implies `--features student`).
+    Student,
 }
 
 /// Which network makes the patch features.
@@ -117,6 +121,9 @@ pub struct Args {
     /// Student: hard-feature loss quantile (0 = mean squared error; EfficientAD: 0.999).
     #[arg(long, default_value_t = StudentConfig::default().hard_quantile)]
     pub student_hard_quantile: f32,
+    /// `--model student`: the anomaly student's hard-feature loss quantile.
+    #[arg(long, default_value_t = fit::DEFAULT_ANOMALY_HARD_QUANTILE)]
+    pub anomaly_hard_quantile: f32,
     /// Student: steps between held-out evaluations and checkpoints.
     #[arg(long, default_value_t = StudentConfig::default().eval_every)]
     pub student_eval_every: usize,
@@ -188,10 +195,16 @@ impl Args {
                 reduced_dim: self.gaussian_dims,
                 ridge: crate::bank::DEFAULT_RIDGE,
             },
+            ModelArg::Student => ModelChoice::Student {
+                hard_quantile: self.anomaly_hard_quantile,
+            },
         };
-        let features = match self.features {
-            FeaturesArg::Teacher => FeatureSource::Teacher,
-            FeaturesArg::Student => FeatureSource::Student(self.student_config()),
+        // The pair is two students: the teacher never reaches the bundle.
+        let features = match (self.features, self.model) {
+            (FeaturesArg::Teacher, ModelArg::Bank | ModelArg::Position | ModelArg::Gaussian) => {
+                FeatureSource::Teacher
+            }
+            _ => FeatureSource::Student(self.student_config()),
         };
         FitConfig {
             input: self.input_size,
@@ -226,6 +239,7 @@ impl Args {
             learning_rate: self.student_lr,
             variants: self.student_variants,
             hard_quantile: self.student_hard_quantile,
+            synthetic_anomalies: true,
             eval_every: self.student_eval_every,
             patience: self.student_patience,
             checkpoint_dir: Some(checkpoints),
@@ -275,19 +289,10 @@ impl std::fmt::Display for Summary<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let r = self.0;
         if let Some(s) = &r.student {
-            writeln!(
-                f,
-                "student       {} steps{} (kept step {}), held-out loss {:.4}, {} training images; \
-                 targets {:.0} s, training {:.0} s; layers {}",
-                s.steps,
-                if s.stopped_early { ", stopped early" } else { "" },
-                s.best_step,
-                s.held_out_loss,
-                s.training_images,
-                s.targets_seconds,
-                s.train_seconds,
-                s.arch
-            )?;
+            writeln!(f, "student       {}", StudentLine(s))?;
+        }
+        if let Some(s) = &r.anomaly_student {
+            writeln!(f, "anomaly net   {}", StudentLine(s))?;
         }
         writeln!(
             f,
@@ -300,11 +305,13 @@ impl std::fmt::Display for Summary<'_> {
                 String::new()
             }
         )?;
-        writeln!(
-            f,
-            "features      {:.1} ms/image, {} training patches",
-            r.features_ms_per_image, r.training_patches
-        )?;
+        if r.anomaly_student.is_none() {
+            writeln!(
+                f,
+                "features      {:.1} ms/image, {} training patches",
+                r.features_ms_per_image, r.training_patches
+            )?;
+        }
         writeln!(
             f,
             "model         {} (fitted in {:.1} s); bank {} bytes ({:.2}× its f32 size)",
@@ -326,6 +333,32 @@ impl std::fmt::Display for Summary<'_> {
             r.out.display(),
             r.bundle_bytes,
             r.macs_per_frame as f64 / 1e9
+        )
+    }
+}
+
+/// One distilled network's training figures.
+struct StudentLine<'a>(&'a StudentSummary);
+
+impl std::fmt::Display for StudentLine<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let s = self.0;
+        write!(
+            f,
+            "{} steps{} (kept step {}), held-out loss {:.4}, {} training images; \
+             targets {:.0} s, training {:.0} s; layers {}",
+            s.steps,
+            if s.stopped_early {
+                ", stopped early"
+            } else {
+                ""
+            },
+            s.best_step,
+            s.held_out_loss,
+            s.training_images,
+            s.targets_seconds,
+            s.train_seconds,
+            s.arch
         )
     }
 }

@@ -12,6 +12,10 @@ pub const DEFAULT_LAYERS_ARG: &str = "stride8,stride16";
 /// which with the 2.8 MB feature graph keeps the default bundle under 5 MB.
 pub const DEFAULT_MAX_ENTRIES: usize = 14_000;
 
+/// EfficientAD's hard-feature loss quantile for the anomaly student: only the worst
+/// 0.1 % of squared errors in a batch train it.
+pub const DEFAULT_ANOMALY_HARD_QUANTILE: f32 = 0.999;
+
 /// Numeric precision of a global bank.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Precision {
@@ -54,6 +58,14 @@ pub enum ModelChoice {
         /// Covariance ridge.
         ridge: f32,
     },
+    /// Teacher–student (EfficientAD style): a feature student follows the teacher, an
+    /// anomaly student follows the feature student on good images only; the map is
+    /// their squared difference, computed inside the bundle's graph (no search). Needs
+    /// [`FeatureSource::Student`], whose settings both students share except for these.
+    Student {
+        /// The anomaly student's hard-feature quantile (EfficientAD: 0.999).
+        hard_quantile: f32,
+    },
 }
 
 impl ModelChoice {
@@ -90,6 +102,14 @@ impl ModelChoice {
         }
     }
 
+    /// The default teacher–student pair: EfficientAD's hard-feature quantile.
+    #[must_use]
+    pub fn default_student() -> Self {
+        ModelChoice::Student {
+            hard_quantile: DEFAULT_ANOMALY_HARD_QUANTILE,
+        }
+    }
+
     /// Short name, as the CLI spells it.
     #[must_use]
     pub fn name(&self) -> &'static str {
@@ -97,7 +117,25 @@ impl ModelChoice {
             ModelChoice::Bank { .. } => "bank",
             ModelChoice::Position { .. } => "position",
             ModelChoice::Gaussian { .. } => "gaussian",
+            ModelChoice::Student { .. } => "student",
         }
+    }
+
+    /// The anomaly student's settings for a pair whose feature student uses `feature`:
+    /// the same schedule, no synthetic anomalies, this choice's hard-feature quantile,
+    /// checkpoints in an `anomaly/` folder inside the feature student's. `None` for
+    /// the other families.
+    #[must_use]
+    pub fn anomaly_student(&self, feature: &StudentConfig) -> Option<StudentConfig> {
+        let ModelChoice::Student { hard_quantile } = *self else {
+            return None;
+        };
+        Some(StudentConfig {
+            hard_quantile,
+            synthetic_anomalies: false,
+            checkpoint_dir: feature.checkpoint_dir.as_ref().map(|d| d.join("anomaly")),
+            ..feature.clone()
+        })
     }
 }
 

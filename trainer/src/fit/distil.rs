@@ -1,14 +1,18 @@
 //! `--features student`: distil a plain-convolution feature student from the teacher on
 //! the fit images (early stopping on the held-out ones), and hand back an extractor that
 //! runs the student, so the rest of the fit (model, calibration, parity, bundle) is the
-//! same code whichever network makes the features.
+//! same code whichever network makes the features. `--model student` adds an anomaly
+//! student behind it and hands back the pair's map graph instead.
 
 use std::time::Instant;
 
 use super::error::FitError;
 use crate::data::{self, Sample};
 use crate::features::{FeatureError, FeatureExtractor};
-use crate::student::{student_graph, train_student, StudentArch, StudentConfig, TrainingSet};
+use crate::student::{
+    pair_graph, student_graph, train_student, Augment, StudentArch, StudentConfig, TrainedStudent,
+    TrainingSet,
+};
 
 /// What distilling produced, for the summary and the manifest.
 #[derive(Debug, Clone, PartialEq)]
@@ -51,42 +55,100 @@ pub fn distil_features(
     threads: usize,
     progress: bool,
 ) -> Result<(FeatureExtractor, StudentSummary), FitError> {
-    let start = Instant::now();
-    let train = TrainingSet::build(
+    let (trained, summary) = train_one(
         teacher,
         fit,
-        loader,
-        config.variants,
-        config.seed,
-        None,
+        held,
+        config,
+        StudentArch::feature_student,
         progress,
     )?;
+    let graph = student_graph(&trained, input_size(teacher))?;
+    Ok((FeatureExtractor::from_graph(graph, threads)?, summary))
+}
+
+/// The teacher–student pair (`--model student`): a feature student distilled from
+/// `teacher` as [`distil_features`] does, then an anomaly student trained on the good
+/// `fit` images only (no synthetic anomalies; `anomaly`'s settings, EfficientAD's
+/// hard-feature loss by default) to follow the *feature student*, so the device runs two
+/// compact networks and never the teacher. Returns an extractor for the pair graph,
+/// whose one output channel is the anomaly map, and both summaries.
+///
+/// # Errors
+/// Teacher, training or export failures.
+pub fn distil_pair(
+    teacher: &FeatureExtractor,
+    fit: &[&Sample],
+    held: &[&Sample],
+    (feature, anomaly): (&StudentConfig, &StudentConfig),
+    threads: usize,
+    progress: bool,
+) -> Result<(FeatureExtractor, [StudentSummary; 2]), FitError> {
+    let size = input_size(teacher);
+    let (feature_student, feature_summary) = train_one(
+        teacher,
+        fit,
+        held,
+        feature,
+        StudentArch::feature_student,
+        progress,
+    )?;
+    let follow = FeatureExtractor::from_graph(student_graph(&feature_student, size)?, threads)?;
+    let (anomaly_student, anomaly_summary) = train_one(
+        &follow,
+        fit,
+        held,
+        anomaly,
+        StudentArch::anomaly_student,
+        progress,
+    )?;
+    let graph = pair_graph(&feature_student, &anomaly_student, size)?;
+    Ok((
+        FeatureExtractor::from_graph(graph, threads)?,
+        [feature_summary, anomaly_summary],
+    ))
+}
+
+fn input_size(teacher: &FeatureExtractor) -> (usize, usize) {
+    let (w, h) = teacher.input_dims();
+    (w as usize, h as usize)
+}
+
+/// Trains one student of shape `arch(channels)` to follow `teacher` on `fit` (augmented
+/// per `config`), early-stopping on `held`.
+fn train_one(
+    teacher: &FeatureExtractor,
+    fit: &[&Sample],
+    held: &[&Sample],
+    config: &StudentConfig,
+    arch: fn(usize) -> StudentArch,
+    progress: bool,
+) -> Result<(TrainedStudent, StudentSummary), FitError> {
+    let start = Instant::now();
+    let train = TrainingSet::build(teacher, fit, loader, config.augment(), None, progress)?;
     let held_set = TrainingSet::build(
         teacher,
         held,
         loader,
-        1,
-        config.seed,
+        Augment {
+            variants: 1,
+            ..config.augment()
+        },
         Some((&train.mean, &train.std)),
         false,
     )?;
     let targets_seconds = start.elapsed().as_secs_f64();
-    let arch = StudentArch::feature_student(train.channels);
+    let arch = arch(train.channels);
     let trained = train_student(&arch, &train, &held_set, config, progress)?;
-    let (w, h) = teacher.input_dims();
-    let graph = student_graph(&trained, (w as usize, h as usize))?;
-    let extractor = FeatureExtractor::from_graph(graph, threads)?;
-    Ok((
-        extractor,
-        StudentSummary {
-            arch: arch.describe(),
-            steps: trained.steps,
-            best_step: trained.best_step,
-            held_out_loss: trained.best_loss,
-            stopped_early: trained.stopped_early,
-            training_images: train.len(),
-            targets_seconds,
-            train_seconds: trained.seconds,
-        },
-    ))
+    let summary = StudentSummary {
+        arch: arch.describe(),
+        steps: trained.steps,
+        best_step: trained.best_step,
+        held_out_loss: trained.best_loss,
+        stopped_early: trained.stopped_early,
+        training_images: train.len(),
+        targets_seconds,
+        train_seconds: trained.seconds,
+    };
+    Ok((trained, summary))
 }

@@ -14,6 +14,8 @@ pub const TEACHER_KEY: &str = "features.teacher";
 /// Manifest `extra` key: the distilled feature student's layers, when the bundle ships a
 /// student instead of the teacher (absent otherwise).
 pub const STUDENT_KEY: &str = "features.student";
+/// Manifest `extra` key: the anomaly student's layers in a teacher–student bundle.
+pub const ANOMALY_STUDENT_KEY: &str = "model.anomaly_student";
 
 /// Lineage of a fresh fit: no parent, the one dataset it saw, the command that ran it.
 pub(crate) struct Lineage {

@@ -1,5 +1,7 @@
 //! `trainer fit` as a library: good images → teacher patch features → memory-bank model →
-//! calibration → bundle → parity check through the edge's own inspector.
+//! calibration → bundle → parity check through the edge's own inspector. The
+//! teacher–student model (`ModelChoice::Student`) replaces the middle: a feature student
+//! and an anomaly student are distilled and the bundle's graph outputs the map itself.
 //!
 //! ```text
 //! dataset train/good ─ split ─► fit images ─ FeatureExtractor ─► patch features
@@ -25,12 +27,13 @@ mod run;
 mod split;
 
 pub use config::{
-    FeatureSource, FitConfig, ModelChoice, Precision, DEFAULT_LAYERS_ARG, DEFAULT_MAX_ENTRIES,
+    FeatureSource, FitConfig, ModelChoice, Precision, DEFAULT_ANOMALY_HARD_QUANTILE,
+    DEFAULT_LAYERS_ARG, DEFAULT_MAX_ENTRIES,
 };
 pub use distil::StudentSummary;
 pub use error::FitError;
-pub use manifest::{LAYERS_KEY, STUDENT_KEY, TEACHER_KEY};
-pub use model::{fit_model, FittedModel};
+pub use manifest::{ANOMALY_STUDENT_KEY, LAYERS_KEY, STUDENT_KEY, TEACHER_KEY};
+pub use model::{direct_map, fit_model, FittedModel};
 pub use parity::{check_parity, Parity};
 pub(crate) use progress::bar as progress_bar;
 pub(crate) use run::{

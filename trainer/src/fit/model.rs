@@ -7,8 +7,8 @@ use super::config::{ModelChoice, Precision};
 use super::error::FitError;
 use super::progress::bar;
 use crate::bank::{
-    greedy_coreset, BankError, BankModel, CoresetConfig, CoresetSize, F32Bank, FitGaussian,
-    FitPosition, GaussianConfig, GaussianModel, GridShape, Int8Bank, PositionBank,
+    greedy_coreset, BankError, BankModel, CoresetConfig, CoresetSize, DirectMap, F32Bank,
+    FitGaussian, FitPosition, GaussianConfig, GaussianModel, GridShape, Int8Bank, PositionBank,
     PositionBankConfig,
 };
 
@@ -129,6 +129,7 @@ pub fn fit_model(
                 f32_bytes,
             })
         }
+        ModelChoice::Student { .. } => direct_map(grid, training_patches),
         ModelChoice::Gaussian { reduced_dim, ridge } => {
             let config = GaussianConfig {
                 ridge,
@@ -146,4 +147,24 @@ pub fn fit_model(
             })
         }
     }
+}
+
+/// The teacher–student pair's model: its graph outputs the map over `grid` (one
+/// channel), so there is nothing to fit.
+///
+/// # Errors
+/// [`FitError::Model`] for an empty grid.
+pub fn direct_map(grid: GridShape, training_patches: usize) -> Result<FittedModel, FitError> {
+    let map = DirectMap::new(grid.height, grid.width).map_err(|source| FitError::Model {
+        model: "student",
+        source,
+    })?;
+    let model = BankModel::Direct(map);
+    Ok(FittedModel {
+        kind: ModelKind::Student,
+        f32_bytes: model.to_bytes().len(),
+        model,
+        extra: Vec::new(),
+        training_patches,
+    })
 }

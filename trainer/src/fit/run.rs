@@ -7,11 +7,13 @@ use edge::inspector::Inspector;
 use image::RgbImage;
 use shared::bundle::{Bundle, DatasetSeen, Manifest, Metric, Payload, BANK, FEATURES_ONNX};
 
-use super::config::{FeatureSource, FitConfig};
-use super::distil::{distil_features, StudentSummary};
+use super::config::{FeatureSource, FitConfig, ModelChoice};
+use super::distil::{distil_features, distil_pair, StudentSummary};
 use super::error::FitError;
-use super::manifest::{uncalibrated, Lineage, LAYERS_KEY, STUDENT_KEY, TEACHER_KEY};
-use super::model::{fit_model, FittedModel};
+use super::manifest::{
+    uncalibrated, Lineage, ANOMALY_STUDENT_KEY, LAYERS_KEY, STUDENT_KEY, TEACHER_KEY,
+};
+use super::model::{direct_map, fit_model, FittedModel};
 use super::parity::{check_parity, Parity};
 use super::split::holdout_split;
 use crate::bank::GridShape;
@@ -56,6 +58,8 @@ pub struct Fitted {
     pub macs_per_frame: u64,
     /// The distilled feature student, when the features came from one.
     pub student: Option<StudentSummary>,
+    /// The anomaly student of a teacher–student pair (`--model student`).
+    pub anomaly_student: Option<StudentSummary>,
 }
 
 pub(crate) fn check(config: &FitConfig) -> Result<(), FitError> {
@@ -132,9 +136,32 @@ pub fn fit(
     let layers: Vec<&str> = config.layers.iter().map(String::as_str).collect();
     let teacher =
         FeatureExtractor::with_layers_sized(weights, config.input, &layers, config.threads)?;
-    let (extractor, student) = match &config.features {
-        FeatureSource::Teacher => (teacher, None),
-        FeatureSource::Student(student_config) => {
+    let anomaly_config = match &config.features {
+        FeatureSource::Student(feature) => config.model.anomaly_student(feature),
+        FeatureSource::Teacher if matches!(config.model, ModelChoice::Student { .. }) => {
+            return Err(FitError::Config {
+                field: "features",
+                problem: "the teacher–student model needs the student feature source \
+                          (`--features student`): the device never runs the teacher"
+                    .into(),
+            });
+        }
+        FeatureSource::Teacher => None,
+    };
+    let (extractor, student, anomaly_student) = match (&config.features, &anomaly_config) {
+        (FeatureSource::Teacher, _) => (teacher, None, None),
+        (FeatureSource::Student(feature), Some(anomaly)) => {
+            let (extractor, [feature_summary, anomaly_summary]) = distil_pair(
+                &teacher,
+                &fit_samples,
+                &held_samples,
+                (feature, anomaly),
+                config.threads,
+                config.progress,
+            )?;
+            (extractor, Some(feature_summary), Some(anomaly_summary))
+        }
+        (FeatureSource::Student(student_config), None) => {
             let (extractor, summary) = distil_features(
                 &teacher,
                 &fit_samples,
@@ -143,34 +170,44 @@ pub fn fit(
                 config.threads,
                 config.progress,
             )?;
-            (extractor, Some(summary))
+            (extractor, Some(summary), None)
         }
     };
     let (c, h, w) = extractor.output_shape();
     let grid = GridShape::new(h, w, c);
-    let start = Instant::now();
-    let features = extractor.extract_dataset(&fit_samples, config.progress, |s| {
-        data::load_rgb(&s.path).map_err(|e| FeatureError::Image {
-            item: s.path.display().to_string(),
-            message: e.to_string(),
-        })
-    })?;
-    let features_ms_per_image = start.elapsed().as_secs_f64() * 1e3 / fit_samples.len() as f64;
-    let mut flat = Vec::with_capacity(features.len() * grid.cells() * c);
-    for f in features {
-        flat.extend_from_slice(&f.data);
-    }
-
-    let start = Instant::now();
-    let fitted = fit_model(&flat, grid, &config.model, config.seed, config.progress)?;
-    drop(flat);
-    let model_seconds = start.elapsed().as_secs_f64();
+    let (fitted, features_ms_per_image, model_seconds) = if anomaly_student.is_some() {
+        // The pair's graph outputs the map itself: nothing to extract or fit.
+        (
+            direct_map(grid, fit_samples.len() * grid.cells())?,
+            0.0,
+            0.0,
+        )
+    } else {
+        let start = Instant::now();
+        let features = extractor.extract_dataset(&fit_samples, config.progress, |s| {
+            data::load_rgb(&s.path).map_err(|e| FeatureError::Image {
+                item: s.path.display().to_string(),
+                message: e.to_string(),
+            })
+        })?;
+        let features_ms = start.elapsed().as_secs_f64() * 1e3 / fit_samples.len() as f64;
+        let mut flat = Vec::with_capacity(features.len() * grid.cells() * c);
+        for f in features {
+            flat.extend_from_slice(&f.data);
+        }
+        let start = Instant::now();
+        let fitted = fit_model(&flat, grid, &config.model, config.seed, config.progress)?;
+        (fitted, features_ms, start.elapsed().as_secs_f64())
+    };
 
     let mut extra = fitted.extra.clone();
     extra.push((LAYERS_KEY.into(), config.layers.join(",")));
     extra.push((TEACHER_KEY.into(), weights.name().to_string()));
     if let Some(student) = &student {
         extra.push((STUDENT_KEY.into(), student.arch.clone()));
+    }
+    if let Some(anomaly) = &anomaly_student {
+        extra.push((ANOMALY_STUDENT_KEY.into(), anomaly.arch.clone()));
     }
     let fingerprint = data::fingerprint(&dataset)?;
     let lineage = Lineage {
@@ -229,7 +266,7 @@ pub fn fit(
         features_ms_per_image,
         model_seconds,
         bundle_bytes,
-        student,
+        [student, anomaly_student],
     ))
 }
 
@@ -298,7 +335,7 @@ fn summary(
     features_ms_per_image: f64,
     model_seconds: f64,
     bundle_bytes: u64,
-    student: Option<StudentSummary>,
+    [student, anomaly_student]: [Option<StudentSummary>; 2],
 ) -> Fitted {
     let bank_bytes = bundle.payload(BANK).map_or(0, <[u8]>::len);
     Fitted {
@@ -318,6 +355,7 @@ fn summary(
         model_seconds,
         macs_per_frame: inspector.macs_per_frame(),
         student,
+        anomaly_student,
     }
 }
 

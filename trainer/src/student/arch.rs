@@ -75,6 +75,26 @@ impl StudentArch {
         }
     }
 
+    /// The anomaly student of a teacher–student pair (EfficientAD's student, following
+    /// the feature student): the same stride, dilations and receptive field at two
+    /// thirds of the width, 0.13 GMAC at 256² for 152 outputs. It only ever sees good
+    /// images, so where a part differs from them it fails to follow, and that failure
+    /// is the anomaly map.
+    #[must_use]
+    pub fn anomaly_student(out: usize) -> Self {
+        StudentArch {
+            input_channels: 3,
+            convs: vec![
+                ConvSpec::new(16, 3, 2, 1),
+                ConvSpec::new(32, 3, 2, 1),
+                ConvSpec::new(64, 3, 2, 1),
+                ConvSpec::new(64, 3, 1, 2),
+                ConvSpec::new(64, 3, 1, 4),
+                ConvSpec::new(out, 1, 1, 1),
+            ],
+        }
+    }
+
     /// Output channels.
     #[must_use]
     pub fn output_channels(&self) -> usize {
@@ -245,5 +265,17 @@ mod tests {
         let gmac = arch.macs((256, 256)) as f64 / 1e9;
         assert!(gmac <= 0.3, "{gmac} GMAC");
         assert!(gmac > 0.2, "{gmac} GMAC");
+    }
+
+    #[test]
+    fn the_anomaly_student_sees_as_far_for_half_the_work() {
+        let (feature, anomaly) = (
+            StudentArch::feature_student(152),
+            StudentArch::anomaly_student(152),
+        );
+        assert_eq!(anomaly.output_size((256, 256)), (32, 32));
+        assert_eq!(anomaly.receptive_field(), feature.receptive_field());
+        let ratio = anomaly.macs((256, 256)) as f64 / feature.macs((256, 256)) as f64;
+        assert!((0.4..0.55).contains(&ratio), "{ratio}");
     }
 }

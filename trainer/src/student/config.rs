@@ -27,6 +27,9 @@ pub struct StudentConfig {
     /// the batch count (0: plain mean squared error, what a feature student wants; 0.999
     /// is EfficientAD's setting for an anomaly student).
     pub hard_quantile: f32,
+    /// Give every other augmented copy a synthetic anomaly (feature students: yes;
+    /// anomaly students: no, see [`super::data::Augment`]).
+    pub synthetic_anomalies: bool,
     /// Steps between held-out evaluations (and checkpoints).
     pub eval_every: usize,
     /// Evaluations without a 1 % improvement of the held-out loss before stopping.
@@ -50,6 +53,7 @@ impl Default for StudentConfig {
             learning_rate: 2e-3,
             variants: 3,
             hard_quantile: 0.0,
+            synthetic_anomalies: true,
             eval_every: 50,
             patience: 6,
             checkpoint_dir: None,
@@ -95,6 +99,16 @@ impl StudentConfig {
             ));
         }
         None
+    }
+
+    /// The augmentation these settings ask for.
+    #[must_use]
+    pub fn augment(&self) -> super::data::Augment {
+        super::data::Augment {
+            variants: self.variants,
+            seed: self.seed,
+            anomalies: self.synthetic_anomalies,
+        }
     }
 
     /// The learning rate at `step`: cosine from the peak down to 5 % of it.

@@ -47,14 +47,27 @@ pub fn push_normalised(image: &RgbImage, out: &mut Vec<f32>) {
     }
 }
 
+/// Which copies [`augmented`] makes of each image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Augment {
+    /// Copies per image, the image itself included (≥ 1).
+    pub variants: usize,
+    /// Seed of the flips, jitter and anomalies.
+    pub seed: u64,
+    /// Every other copy carries a synthetic anomaly: right for a feature student, which
+    /// must follow the teacher on defects too; wrong for an anomaly student, which must
+    /// *fail* to follow on defects.
+    pub anomalies: bool,
+}
+
 /// Augmented copies of one image at the input size: the image itself, then
 /// `variants − 1` copies, each flipped and jittered with probability ½, every other one
-/// also carrying a synthetic anomaly.
+/// also carrying a synthetic anomaly when `augment.anomalies`.
 #[must_use]
-pub fn augmented(image: &RgbImage, variants: usize, seed: u64, index: usize) -> Vec<RgbImage> {
+pub fn augmented(image: &RgbImage, augment: Augment, index: usize) -> Vec<RgbImage> {
     let mut out = vec![image.clone()];
-    for v in 1..variants {
-        let mut rng = Rng::new(&[seed, index as u64, v as u64, 0x5757]);
+    for v in 1..augment.variants {
+        let mut rng = Rng::new(&[augment.seed, index as u64, v as u64, 0x5757]);
         let mut copy = image.clone();
         if rng.chance(0.5) {
             copy = imageops::flip_horizontal(&copy);
@@ -71,7 +84,7 @@ pub fn augmented(image: &RgbImage, variants: usize, seed: u64, index: usize) -> 
                 }
             }
         }
-        if v % 2 == 0 {
+        if augment.anomalies && v % 2 == 0 {
             let kind = AnomalyKind::ALL[rng.below(AnomalyKind::ALL.len())];
             copy = synthesize(&copy, kind, &mut rng).0;
         }
@@ -81,8 +94,9 @@ pub fn augmented(image: &RgbImage, variants: usize, seed: u64, index: usize) -> 
 }
 
 impl TrainingSet {
-    /// Loads `items`, resizes them to the extractor's input, adds `variants − 1` augmented copies of
-    /// each, and runs the teacher on every copy (on the extractor's workers). Targets are
+    /// Loads `items`, resizes them to the extractor's input, adds `augment.variants − 1`
+    /// augmented copies of each, and runs the teacher on every copy (on the extractor's
+    /// workers; the "teacher" is whatever network the student must follow). Targets are
     /// normalised with `stats` (`(mean, std)`, e.g. the training set's for a held-out
     /// set) or with their own statistics.
     ///
@@ -92,8 +106,7 @@ impl TrainingSet {
         teacher: &FeatureExtractor,
         items: &[T],
         load: F,
-        variants: usize,
-        seed: u64,
+        augment: Augment,
         stats: Option<(&[f32], &[f32])>,
         progress: bool,
     ) -> Result<Self, FeatureError>
@@ -114,7 +127,11 @@ impl TrainingSet {
             .enumerate()
             .map(|(i, item)| {
                 let resized = imageops::resize(&load(item)?, w, h, edge::preprocess::RESIZE_FILTER);
-                Ok(augmented(&resized, variants.max(1), seed, i))
+                let augment = Augment {
+                    variants: augment.variants.max(1),
+                    ..augment
+                };
+                Ok(augmented(&resized, augment, i))
             })
             .collect::<Result<Vec<_>, FeatureError>>()?
             .into_iter()
@@ -209,13 +226,29 @@ mod tests {
         for (x, y, px) in image.enumerate_pixels_mut() {
             px.0 = [(x * 5) as u8, (y * 6) as u8, 90];
         }
-        let a = augmented(&image, 4, 7, 3);
-        let b = augmented(&image, 4, 7, 3);
+        let augment = Augment {
+            variants: 4,
+            seed: 7,
+            anomalies: true,
+        };
+        let a = augmented(&image, augment, 3);
+        let b = augmented(&image, augment, 3);
         assert_eq!(a.len(), 4);
         assert_eq!(a, b);
         assert_eq!(a[0], image);
         assert!(a[1..].iter().any(|c| c != &image));
         assert!(a.iter().all(|c| c.dimensions() == (48, 40)));
+        // Without anomalies the copies differ from those with (copy 2 carried one).
+        let plain = augmented(
+            &image,
+            Augment {
+                anomalies: false,
+                ..augment
+            },
+            3,
+        );
+        assert_eq!(plain[1], a[1]);
+        assert_ne!(plain[2], a[2]);
     }
 
     #[test]

@@ -9,7 +9,8 @@
 //! - [`train`](mod@train): the loop: Adam, hard-feature loss option, held-out early
 //!   stopping, checkpoints and resume ([`train_student`]).
 //! - [`export`]: the trained student as an ONNX feature graph ([`student_graph`]) that
-//!   a bundle ships in place of the teacher's.
+//!   a bundle ships in place of the teacher's, or a feature student and an anomaly
+//!   student as one graph whose output is the anomaly map ([`pair_graph`]).
 
 pub mod arch;
 pub mod batch;
@@ -22,7 +23,7 @@ pub mod train;
 
 pub use arch::{ConvSpec, StudentArch, StudentNet};
 pub use config::{StudentConfig, TrainDevice};
-pub use data::TrainingSet;
+pub use data::{Augment, TrainingSet};
 pub use error::StudentError;
-pub use export::student_graph;
+pub use export::{pair_graph, student_graph};
 pub use train::{train_student, TrainedStudent};
