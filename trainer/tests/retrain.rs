@@ -18,8 +18,10 @@ use trainer::retrain::{retrain, RetrainConfig, RetrainError};
 use trainer::synth::{self, SynthConfig};
 use trainer::teacher::TeacherWeights;
 
-const INPUT: u32 = 64;
-const IMAGE: u32 = 64;
+/// Image and network input size of the quick tests.
+const SMALL: u32 = 64;
+/// The drift scenario's size: defects at 64 px are a few patches, too few to rank.
+const DRIFT: u32 = 128;
 const DIM: usize = 24;
 
 fn bank_rows(n: usize, seed: u64) -> Vec<f32> {
@@ -157,12 +159,12 @@ fn drifted(image: &RgbImage) -> RgbImage {
     out
 }
 
-fn synth(dir: &Path, name: &str, seed: u64, train: usize, defects: usize) -> PathBuf {
+fn synth(dir: &Path, name: &str, size: u32, seed: u64, train: usize, defects: usize) -> PathBuf {
     let root = dir.join(name);
     synth::generate(
         &SynthConfig {
             seed,
-            size: IMAGE,
+            size,
             train,
             test_good: 0,
             test_defect: defects,
@@ -202,8 +204,8 @@ fn capture(captures: &Path, label: &str, images: &[PathBuf], first: usize, drift
     }
 }
 
-fn fit_old(dir: &Path, precision: Precision) -> PathBuf {
-    let data = synth(dir, "old-data", 5, 12, 0);
+fn fit_old(dir: &Path, precision: Precision, size: u32, train: usize) -> PathBuf {
+    let data = synth(dir, "old-data", size, 5, train, 0);
     let out = dir.join("old.bundle");
     fit(
         &data,
@@ -211,7 +213,7 @@ fn fit_old(dir: &Path, precision: Precision) -> PathBuf {
         &out,
         &TeacherWeights::load_default().unwrap(),
         &FitConfig {
-            input: (INPUT, INPUT),
+            input: (size, size),
             model: ModelChoice::Bank {
                 size: CoresetSize::Fraction(0.25),
                 max_entries: Some(2000),
@@ -245,13 +247,10 @@ fn bank_of(path: &Path) -> BankModel {
 }
 
 #[test]
-#[ignore = "not yet passing: at 64 px on 16 frames the old bundle's AUROC is only 0.2, the \
-            retrained one reaches FRR 1.0 → 0.8 and loses catch rate, so retrain refuses it; \
-            the scenario needs a larger input / more frames (docs/retraining.md § Status)"]
 fn drifted_lighting_false_rejects_recover_after_retraining_and_lineage_is_recorded() {
     let dir = TempDir::create("retrain-drift");
-    let old = fit_old(&dir.0, Precision::F32);
-    let new_data = synth(&dir.0, "new-data", 6, 16, 6);
+    let old = fit_old(&dir.0, Precision::F32, DRIFT, 24);
+    let new_data = synth(&dir.0, "new-data", DRIFT, 6, 40, 12);
     let captures = dir.0.join("captures");
     capture(
         &captures,
@@ -261,7 +260,7 @@ fn drifted_lighting_false_rejects_recover_after_retraining_and_lineage_is_record
         true,
     );
     let defects: Vec<PathBuf> = images_under(&new_data.join("test"));
-    assert_eq!(defects.len(), 6);
+    assert_eq!(defects.len(), 12);
     capture(&captures, "defect", &defects, 100, true);
 
     let out = dir.0.join("new.bundle");
@@ -277,8 +276,21 @@ fn drifted_lighting_false_rejects_recover_after_retraining_and_lineage_is_record
         "the drift must hurt the old bundle: {old_frr}"
     );
     assert!(new_frr <= 0.2 && new_frr < old_frr, "{old_frr} → {new_frr}");
+    // The drifted old bundle rejects (nearly) everything, so its catch rate is no
+    // achievement: the new one must rank defects better and lose no more catches than
+    // it saves good parts.
+    let (old_auroc, new_auroc) = (c.old.auroc.unwrap(), c.new.auroc.unwrap());
+    assert!(
+        new_auroc >= 0.8 && new_auroc > old_auroc,
+        "{old_auroc} → {new_auroc}"
+    );
     let (old_catch, new_catch) = (c.old.catch_rate.unwrap(), c.new.catch_rate.unwrap());
-    assert!(new_catch >= old_catch - 0.2, "{old_catch} → {new_catch}");
+    assert!(
+        new_catch - new_frr >= old_catch - old_frr,
+        "catch − false rejects: {} → {}",
+        old_catch - old_frr,
+        new_catch - new_frr
+    );
     assert!(!done.forced);
 
     // The old bank's entries lead the new bank unchanged (f32: bit for bit).
@@ -322,10 +334,13 @@ fn drifted_lighting_false_rejects_recover_after_retraining_and_lineage_is_record
 #[test]
 fn a_retrain_that_is_worse_is_refused_unless_forced() {
     let dir = TempDir::create("retrain-worse");
-    let old = fit_old(&dir.0, Precision::Int8);
-    let new_data = synth(&dir.0, "new-data", 7, 6, 6);
+    let old = fit_old(&dir.0, Precision::Int8, SMALL, 12);
+    let new_data = synth(&dir.0, "new-data", SMALL, 7, 6, 6);
     let defects = images_under(&new_data.join("test"));
     // A careless labeller marks the defects good; the evaluation folder knows better.
+    // (The old bundle has never seen this part and rejects everything; the new one then
+    // passes everything: an exact trade of catches for false rejects, which keeps the
+    // incumbent.)
     let captures = dir.0.join("captures");
     capture(
         &captures,
@@ -374,7 +389,7 @@ fn a_retrain_that_is_worse_is_refused_unless_forced() {
 fn labels_come_from_a_csv_and_bad_lines_are_named() {
     let dir = TempDir::create("retrain-labels");
     let captures = dir.0.join("captures");
-    let data = synth(&dir.0, "data", 8, 3, 0);
+    let data = synth(&dir.0, "data", SMALL, 8, 3, 0);
     let images = images_under(&data.join("train"));
     std::fs::create_dir_all(&captures).unwrap();
     for (i, p) in images.iter().enumerate() {

@@ -3,8 +3,11 @@
 //! and the tolerance rule that decides whether the new bundle may replace the old.
 //!
 //! Always holds: a figure that needs a class the evaluation set lacks is `None` and never
-//! counts as a regression; a regression is a drop of catch rate or AUROC, or a rise of the
-//! false-reject rate, by more than the tolerance (absolute, in rate units).
+//! counts as a regression; a regression is a drop of AUROC by more than the tolerance
+//! (absolute, in rate units), or a drop of the catch rate (rise of the false-reject rate)
+//! by more than the tolerance that the other verdict figure does not repay by improving
+//! more (an exact trade keeps the incumbent). Without that exception an old bundle that rejects every part under
+//! drifted lighting (catch rate 1, false rejects 1) could never be replaced.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -149,23 +152,7 @@ pub fn compare(
     let (new_scores, new_rejected) = score_all(new, "new", images)?;
     let old = figures(&old_scores, &old_rejected, &defect)?;
     let new = figures(&new_scores, &new_rejected, &defect)?;
-    let mut regressions = Vec::new();
-    let worse = |o: Option<f64>, n: Option<f64>, higher_is_better: bool| match (o, n) {
-        (Some(o), Some(n)) => {
-            let change = if higher_is_better { o - n } else { n - o };
-            change > tolerance
-        }
-        _ => false,
-    };
-    if worse(old.catch_rate, new.catch_rate, true) {
-        regressions.push("catch rate");
-    }
-    if worse(old.false_reject_rate, new.false_reject_rate, false) {
-        regressions.push("false rejects");
-    }
-    if worse(old.auroc, new.auroc, true) {
-        regressions.push("image AUROC");
-    }
+    let regressions = regressions(&old, &new, tolerance);
     Ok(Comparison {
         goods: defect.iter().filter(|&&d| !d).count(),
         defects: defect.iter().filter(|&&d| d).count(),
@@ -174,4 +161,83 @@ pub fn compare(
         tolerance,
         regressions,
     })
+}
+
+/// The tolerance rule (see the module docs): which figures of `new` are worse than
+/// `old`'s.
+#[must_use]
+pub fn regressions(old: &Figures, new: &Figures, tolerance: f64) -> Vec<&'static str> {
+    let mut regressions = Vec::new();
+    // Change of a figure in its "better" direction (positive = improved).
+    let gain = |o: Option<f64>, n: Option<f64>, higher_is_better: bool| match (o, n) {
+        (Some(o), Some(n)) => Some(if higher_is_better { n - o } else { o - n }),
+        _ => None,
+    };
+    let catch_gain = gain(old.catch_rate, new.catch_rate, true);
+    let frr_gain = gain(old.false_reject_rate, new.false_reject_rate, false);
+    // A verdict figure that got worse only counts when the other one did not improve by
+    // more: a bundle that rejects every part catches every defect. An exact trade keeps
+    // the incumbent.
+    let unpaid = |loss: Option<f64>, other: Option<f64>| match (loss, other) {
+        (Some(l), other) => -l > tolerance && -l >= other.unwrap_or(0.0),
+        (None, _) => false,
+    };
+    if unpaid(catch_gain, frr_gain) {
+        regressions.push("catch rate");
+    }
+    if unpaid(frr_gain, catch_gain) {
+        regressions.push("false rejects");
+    }
+    if gain(old.auroc, new.auroc, true).is_some_and(|g| -g > tolerance) {
+        regressions.push("image AUROC");
+    }
+    regressions
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn figures(catch: f64, frr: f64, auroc: f64) -> Figures {
+        Figures {
+            catch_rate: Some(catch),
+            false_reject_rate: Some(frr),
+            auroc: Some(auroc),
+        }
+    }
+
+    #[test]
+    fn a_lost_catch_counts_unless_false_rejects_fell_more() {
+        let old = figures(0.9, 0.05, 0.95);
+        assert_eq!(
+            regressions(&old, &figures(0.6, 0.05, 0.95), 0.1),
+            ["catch rate"]
+        );
+        assert!(regressions(&old, &figures(0.85, 0.05, 0.95), 0.1).is_empty());
+        assert_eq!(
+            regressions(&old, &figures(0.9, 0.3, 0.8), 0.1),
+            ["false rejects", "image AUROC"]
+        );
+        // Rejecting everything catches everything: trading that for a working line is
+        // not a regression.
+        let reject_all = figures(1.0, 1.0, 0.5);
+        assert!(regressions(&reject_all, &figures(0.2, 0.0, 0.9), 0.1).is_empty());
+        // ... but a catch loss larger than the false-reject gain is, and so is an exact
+        // trade (the incumbent stays).
+        assert_eq!(
+            regressions(&reject_all, &figures(0.0, 0.0, 0.9), 0.1),
+            ["catch rate"]
+        );
+        assert_eq!(
+            regressions(&figures(1.0, 0.3, 0.9), &figures(0.2, 0.0, 0.9), 0.1),
+            ["catch rate"]
+        );
+        // A missing class never counts.
+        let no_defects = Figures {
+            catch_rate: None,
+            auroc: None,
+            ..old
+        };
+        assert!(regressions(&no_defects, &no_defects, 0.0).is_empty());
+    }
 }

@@ -25,6 +25,6 @@ mod error;
 mod run;
 
 pub use captures::{load_labelled, Label, Labelled, LabelledFrame};
-pub use compare::{compare, Comparison, Figures};
+pub use compare::{compare, regressions, Comparison, Figures};
 pub use error::RetrainError;
 pub use run::{describe_codes, retrain, RetrainConfig, Retrained};
