@@ -31,6 +31,7 @@ CONFIGS = {
     "student-bank": ["--features", "student"],
     "student-position": ["--features", "student", "--model", "position", "--layers", "stride8,stage4"],
     "student-pair": ["--model", "student"],
+    "student-pair-off": ["--model", "student", "--anomaly-copies", "off"],
     "bank-16k": ["--max-entries", "16384"],
     # stage-4 features (35 % cheaper network), with its variants
     "bank-s4": ["--layers", "stride8,stage4", "--max-entries", "16384"],

@@ -17,7 +17,7 @@ use trainer::fit::{
 };
 use trainer::student::{
     pair_graph, student_graph, train_student, Augment, StudentArch, StudentConfig, StudentError,
-    TrainingSet,
+    SyntheticAnomalies, TrainingSet,
 };
 use trainer::synth::{self, SynthConfig};
 use trainer::teacher::TeacherWeights;
@@ -68,7 +68,7 @@ fn sets(teacher: &FeatureExtractor, imgs: &[image::RgbImage]) -> (TrainingSet, T
     let augment = |variants| Augment {
         variants,
         seed: 1,
-        anomalies: true,
+        anomalies: SyntheticAnomalies::Follow,
     };
     let train = TrainingSet::build(teacher, &imgs[..8], load, augment(2), None, false).unwrap();
     let held = TrainingSet::build(
@@ -229,7 +229,6 @@ fn a_tiny_teacher_student_pair_trains_exports_passes_parity_and_evaluates() {
     let feature = fitted.student.as_ref().expect("a feature student summary");
     let anomaly = fitted.anomaly_student.as_ref().expect("an anomaly student");
     assert_eq!((feature.steps, anomaly.steps), (2, 2));
-    // Same number of copies per image; the anomaly student's are all good-looking ones.
     assert_eq!(anomaly.training_images, feature.training_images);
     assert!(anomaly.held_out_loss.is_finite());
     assert!(fitted.parity.max_difference <= 1e-5);

@@ -10,7 +10,7 @@ use crate::fit::{
     self, FeatureSource, FitConfig, Fitted, ModelChoice, Precision, StudentSummary,
     DEFAULT_LAYERS_ARG, DEFAULT_MAX_ENTRIES,
 };
-use crate::student::{StudentConfig, TrainDevice};
+use crate::student::{StudentConfig, SyntheticAnomalies, TrainDevice};
 
 /// Model family.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -35,6 +35,15 @@ pub enum FeaturesArg {
     /// A plain-convolution student distilled from the teacher on the training images
     /// (trained with burn before the model is fitted; the bundle ships the student).
     Student,
+}
+
+/// The anomaly student's synthetic-anomaly copies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum AnomalyCopiesArg {
+    /// Defect copies with the clean copy's features as target (DeSTSeg-style denoising).
+    Restore,
+    /// Good images only (EfficientAD without its ImageNet penalty).
+    Off,
 }
 
 /// Where the student trains.
@@ -124,6 +133,9 @@ pub struct Args {
     /// `--model student`: the anomaly student's hard-feature loss quantile.
     #[arg(long, default_value_t = fit::DEFAULT_ANOMALY_HARD_QUANTILE)]
     pub anomaly_hard_quantile: f32,
+    /// `--model student`: what the anomaly student's synthetic-anomaly copies teach.
+    #[arg(long, value_enum, default_value_t = AnomalyCopiesArg::Restore)]
+    pub anomaly_copies: AnomalyCopiesArg,
     /// Student: steps between held-out evaluations and checkpoints.
     #[arg(long, default_value_t = StudentConfig::default().eval_every)]
     pub student_eval_every: usize,
@@ -197,6 +209,10 @@ impl Args {
             },
             ModelArg::Student => ModelChoice::Student {
                 hard_quantile: self.anomaly_hard_quantile,
+                anomalies: match self.anomaly_copies {
+                    AnomalyCopiesArg::Restore => SyntheticAnomalies::Restore,
+                    AnomalyCopiesArg::Off => SyntheticAnomalies::Off,
+                },
             },
         };
         // The pair is two students: the teacher never reaches the bundle.
@@ -239,7 +255,7 @@ impl Args {
             learning_rate: self.student_lr,
             variants: self.student_variants,
             hard_quantile: self.student_hard_quantile,
-            synthetic_anomalies: true,
+            synthetic_anomalies: SyntheticAnomalies::Follow,
             eval_every: self.student_eval_every,
             patience: self.student_patience,
             checkpoint_dir: Some(checkpoints),

@@ -2,7 +2,7 @@
 
 use crate::bank::{CoresetSize, DEFAULT_PROJECTION_DIM};
 use crate::calibrate::CalibrationConfig;
-use crate::student::StudentConfig;
+use crate::student::{StudentConfig, SyntheticAnomalies};
 
 /// The default teacher layers, as the CLI takes them.
 /// [`crate::features::DEFAULT_LAYERS`] as the CLI spells it (a unit test keeps them equal).
@@ -65,6 +65,10 @@ pub enum ModelChoice {
     Student {
         /// The anomaly student's hard-feature quantile (EfficientAD: 0.999).
         hard_quantile: f32,
+        /// What the anomaly student learns from synthetic-anomaly copies: `Restore`
+        /// (default; good-part features on defects) or `Off` (good images only, as in
+        /// EfficientAD without its ImageNet penalty).
+        anomalies: SyntheticAnomalies,
     },
 }
 
@@ -107,6 +111,7 @@ impl ModelChoice {
     pub fn default_student() -> Self {
         ModelChoice::Student {
             hard_quantile: DEFAULT_ANOMALY_HARD_QUANTILE,
+            anomalies: SyntheticAnomalies::Restore,
         }
     }
 
@@ -122,17 +127,21 @@ impl ModelChoice {
     }
 
     /// The anomaly student's settings for a pair whose feature student uses `feature`:
-    /// the same schedule, no synthetic anomalies, this choice's hard-feature quantile,
+    /// the same schedule, this choice's synthetic-anomaly rule and hard-feature quantile,
     /// checkpoints in an `anomaly/` folder inside the feature student's. `None` for
     /// the other families.
     #[must_use]
     pub fn anomaly_student(&self, feature: &StudentConfig) -> Option<StudentConfig> {
-        let ModelChoice::Student { hard_quantile } = *self else {
+        let ModelChoice::Student {
+            hard_quantile,
+            anomalies,
+        } = *self
+        else {
             return None;
         };
         Some(StudentConfig {
             hard_quantile,
-            synthetic_anomalies: false,
+            synthetic_anomalies: anomalies,
             checkpoint_dir: feature.checkpoint_dir.as_ref().map(|d| d.join("anomaly")),
             ..feature.clone()
         })

@@ -1,5 +1,6 @@
 //! How a student is trained.
 
+use super::data::SyntheticAnomalies;
 use std::path::PathBuf;
 
 /// Where training runs.
@@ -27,9 +28,9 @@ pub struct StudentConfig {
     /// the batch count (0: plain mean squared error, what a feature student wants; 0.999
     /// is EfficientAD's setting for an anomaly student).
     pub hard_quantile: f32,
-    /// Give every other augmented copy a synthetic anomaly (feature students: yes;
-    /// anomaly students: no, see [`super::data::Augment`]).
-    pub synthetic_anomalies: bool,
+    /// What every other augmented copy's synthetic anomaly teaches (feature students:
+    /// follow; anomaly students: restore; see [`SyntheticAnomalies`]).
+    pub synthetic_anomalies: SyntheticAnomalies,
     /// Steps between held-out evaluations (and checkpoints).
     pub eval_every: usize,
     /// Evaluations without a 1 % improvement of the held-out loss before stopping.
@@ -53,7 +54,7 @@ impl Default for StudentConfig {
             learning_rate: 2e-3,
             variants: 3,
             hard_quantile: 0.0,
-            synthetic_anomalies: true,
+            synthetic_anomalies: SyntheticAnomalies::Follow,
             eval_every: 50,
             patience: 6,
             checkpoint_dir: None,

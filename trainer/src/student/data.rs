@@ -47,6 +47,21 @@ pub fn push_normalised(image: &RgbImage, out: &mut Vec<f32>) {
     }
 }
 
+/// What the synthetic-anomaly copies teach.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SyntheticAnomalies {
+    /// No anomaly copies.
+    Off,
+    /// Follow the network on the anomalous copy: a feature student must reproduce the
+    /// teacher on defects too.
+    Follow,
+    /// Output what the network gives for the copy *before* the anomaly was painted: an
+    /// anomaly student learns to "restore" defects to good-part features, so it departs
+    /// from the feature student exactly where a part is defective (DeSTSeg's denoising
+    /// student).
+    Restore,
+}
+
 /// Which copies [`augmented`] makes of each image.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Augment {
@@ -54,18 +69,18 @@ pub struct Augment {
     pub variants: usize,
     /// Seed of the flips, jitter and anomalies.
     pub seed: u64,
-    /// Every other copy carries a synthetic anomaly: right for a feature student, which
-    /// must follow the teacher on defects too; wrong for an anomaly student, which must
-    /// *fail* to follow on defects.
-    pub anomalies: bool,
+    /// Every other copy carries a synthetic anomaly, unless `Off`.
+    pub anomalies: SyntheticAnomalies,
 }
 
-/// Augmented copies of one image at the input size: the image itself, then
-/// `variants − 1` copies, each flipped and jittered with probability ½, every other one
-/// also carrying a synthetic anomaly when `augment.anomalies`.
+/// Augmented copies of one image at the input size, each as (network input, image the
+/// target is computed from): the image itself, then `variants − 1` copies, each flipped
+/// and jittered with probability ½, every other one also carrying a synthetic anomaly
+/// unless `augment.anomalies` is `Off` (its target image is the copy without it under
+/// `Restore`, the copy itself otherwise).
 #[must_use]
-pub fn augmented(image: &RgbImage, augment: Augment, index: usize) -> Vec<RgbImage> {
-    let mut out = vec![image.clone()];
+pub fn augmented(image: &RgbImage, augment: Augment, index: usize) -> Vec<(RgbImage, RgbImage)> {
+    let mut out = vec![(image.clone(), image.clone())];
     for v in 1..augment.variants {
         let mut rng = Rng::new(&[augment.seed, index as u64, v as u64, 0x5757]);
         let mut copy = image.clone();
@@ -84,11 +99,15 @@ pub fn augmented(image: &RgbImage, augment: Augment, index: usize) -> Vec<RgbIma
                 }
             }
         }
-        if augment.anomalies && v % 2 == 0 {
+        let target = copy.clone();
+        if augment.anomalies != SyntheticAnomalies::Off && v % 2 == 0 {
             let kind = AnomalyKind::ALL[rng.below(AnomalyKind::ALL.len())];
             copy = synthesize(&copy, kind, &mut rng).0;
         }
-        out.push(copy);
+        match augment.anomalies {
+            SyntheticAnomalies::Restore => out.push((copy, target)),
+            _ => out.push((copy.clone(), copy)),
+        }
     }
     out
 }
@@ -122,7 +141,7 @@ impl TrainingSet {
         let (w, h) = teacher.input_dims();
         // Loaded and shrunk in parallel: full-size photos of a whole category would not
         // all fit in memory.
-        let copies: Vec<RgbImage> = items
+        let (copies, sources): (Vec<RgbImage>, Vec<RgbImage>) = items
             .par_iter()
             .enumerate()
             .map(|(i, item)| {
@@ -136,11 +155,12 @@ impl TrainingSet {
             .collect::<Result<Vec<_>, FeatureError>>()?
             .into_iter()
             .flatten()
-            .collect();
+            .unzip();
         // The copies are at the input size already: the teacher's preprocessing only
         // normalises them (a test checks it equals `push_normalised`), so teacher and
         // student see the same numbers.
-        let features = teacher.extract_images(&copies, progress)?;
+        let features = teacher.extract_images(&sources, progress)?;
+        drop(sources);
         let (channels, gh, gw) = teacher.output_shape();
         let cells = gh * gw;
         let mut targets: Vec<Vec<f32>> = features
@@ -229,26 +249,36 @@ mod tests {
         let augment = Augment {
             variants: 4,
             seed: 7,
-            anomalies: true,
+            anomalies: SyntheticAnomalies::Follow,
         };
         let a = augmented(&image, augment, 3);
         let b = augmented(&image, augment, 3);
         assert_eq!(a.len(), 4);
         assert_eq!(a, b);
-        assert_eq!(a[0], image);
-        assert!(a[1..].iter().any(|c| c != &image));
-        assert!(a.iter().all(|c| c.dimensions() == (48, 40)));
+        assert_eq!(a[0], (image.clone(), image.clone()));
+        assert!(a[1..].iter().any(|(c, _)| c != &image));
+        assert!(a.iter().all(|(c, _)| c.dimensions() == (48, 40)));
+        // Following: every target image is the input itself.
+        assert!(a.iter().all(|(c, t)| c == t));
         // Without anomalies the copies differ from those with (copy 2 carried one).
-        let plain = augmented(
-            &image,
-            Augment {
-                anomalies: false,
-                ..augment
-            },
-            3,
-        );
+        let with = |anomalies| {
+            augmented(
+                &image,
+                Augment {
+                    anomalies,
+                    ..augment
+                },
+                3,
+            )
+        };
+        let plain = with(SyntheticAnomalies::Off);
         assert_eq!(plain[1], a[1]);
-        assert_ne!(plain[2], a[2]);
+        assert_ne!(plain[2].0, a[2].0);
+        // Restoring: the same inputs, but the anomalous copy's target is the clean copy.
+        let restore = with(SyntheticAnomalies::Restore);
+        assert_eq!(restore[2].0, a[2].0);
+        assert_eq!(restore[2].1, plain[2].0);
+        assert_eq!(restore[1], a[1]);
     }
 
     #[test]

@@ -23,7 +23,7 @@ pub mod train;
 
 pub use arch::{ConvSpec, StudentArch, StudentNet};
 pub use config::{StudentConfig, TrainDevice};
-pub use data::{Augment, TrainingSet};
+pub use data::{Augment, SyntheticAnomalies, TrainingSet};
 pub use error::StudentError;
 pub use export::{pair_graph, student_graph};
 pub use train::{train_student, TrainedStudent};
