@@ -13,7 +13,7 @@ use shared::bundle::{Bundle, FEATURES_ONNX};
 use trainer::eval::{evaluate_bundle, EvalConfig};
 use trainer::features::FeatureExtractor;
 use trainer::fit::{
-    fit, FeatureSource, FitConfig, FitError, ModelChoice, ANOMALY_STUDENT_KEY, STUDENT_KEY,
+    fit, FeatureSource, FitConfig, FitError, Fitted, ModelChoice, ANOMALY_STUDENT_KEY, STUDENT_KEY,
 };
 use trainer::student::{
     pair_graph, student_graph, train_student, Augment, StudentArch, StudentConfig, StudentError,
@@ -83,29 +83,45 @@ fn sets(teacher: &FeatureExtractor, imgs: &[image::RgbImage]) -> (TrainingSet, T
     (train, held)
 }
 
-#[test]
-fn a_tiny_student_trains_exports_passes_parity_and_evaluates() {
-    let dir = TempDir::create("student-fit");
-    let data = dataset(&dir.0);
-    let weights = TeacherWeights::load_default().unwrap();
-    let out = dir.0.join("student.bundle");
+/// Fits `model` on student features trained for `steps` (checkpoints in `dir/ckpt`) to
+/// the synthetic set; returns the bundle path and the fit's summary.
+fn fit_tiny(dir: &Path, data: &Path, model: ModelChoice, steps: usize) -> (PathBuf, Fitted) {
+    let out = dir.join("student.bundle");
     let config = FitConfig {
         input: (INPUT, INPUT),
-        model: ModelChoice::default_position(),
+        model,
         features: FeatureSource::Student(StudentConfig {
-            checkpoint_dir: Some(dir.0.join("ckpt")),
-            ..tiny(4)
+            checkpoint_dir: Some(dir.join("ckpt")),
+            ..tiny(steps)
         }),
         holdout_fraction: 0.2,
         threads: 2,
         ..FitConfig::default()
     };
-    let fitted = fit(&data, None, &out, &weights, &config).unwrap();
+    let weights = TeacherWeights::load_default().unwrap();
+    let fitted = fit(data, None, &out, &weights, &config).unwrap();
+    assert!(fitted.parity.max_difference <= 1e-5);
+    (out, fitted)
+}
+
+/// `trainer eval` on the bundle scores all 7 test images.
+fn evaluates(out: &Path, data: &Path, dir: &Path) {
+    let evaluated =
+        evaluate_bundle(out, data, &dir.join("report"), &EvalConfig::default()).unwrap();
+    assert_eq!(evaluated.report.images, 7);
+    assert!(evaluated.report.image_auroc.is_some());
+}
+
+#[test]
+fn a_tiny_student_trains_exports_passes_parity_and_evaluates() {
+    let dir = TempDir::create("student-fit");
+    let data = dataset(&dir.0);
+    let weights = TeacherWeights::load_default().unwrap();
+    let (out, fitted) = fit_tiny(&dir.0, &data, ModelChoice::default_position(), 4);
     let student = fitted.student.as_ref().expect("a student summary");
     assert_eq!(student.steps, 4);
     assert!(student.held_out_loss.is_finite());
     assert_eq!(student.training_images, 2 * fitted.fit_images);
-    assert!(fitted.parity.max_difference <= 1e-5);
     assert!(dir.0.join("ckpt/state.json").is_file());
 
     let bundle = Bundle::read_from(&out).unwrap();
@@ -121,10 +137,7 @@ fn a_tiny_student_trains_exports_passes_parity_and_evaluates() {
     let arch = StudentArch::feature_student(teacher.output_shape().0);
     assert!(fitted.macs_per_frame >= arch.macs((INPUT as usize, INPUT as usize)));
 
-    let evaluated =
-        evaluate_bundle(&out, &data, &dir.0.join("report"), &EvalConfig::default()).unwrap();
-    assert_eq!(evaluated.report.images, 7);
-    assert!(evaluated.report.image_auroc.is_some());
+    evaluates(&out, &data, &dir.0);
 }
 
 #[test]
@@ -213,25 +226,12 @@ fn a_tiny_teacher_student_pair_trains_exports_passes_parity_and_evaluates() {
     let dir = TempDir::create("student-pair");
     let data = dataset(&dir.0);
     let weights = TeacherWeights::load_default().unwrap();
-    let out = dir.0.join("pair.bundle");
-    let config = FitConfig {
-        input: (INPUT, INPUT),
-        model: ModelChoice::default_student(),
-        features: FeatureSource::Student(StudentConfig {
-            checkpoint_dir: Some(dir.0.join("ckpt")),
-            ..tiny(2)
-        }),
-        holdout_fraction: 0.2,
-        threads: 2,
-        ..FitConfig::default()
-    };
-    let fitted = fit(&data, None, &out, &weights, &config).unwrap();
+    let (out, fitted) = fit_tiny(&dir.0, &data, ModelChoice::default_student(), 2);
     let feature = fitted.student.as_ref().expect("a feature student summary");
     let anomaly = fitted.anomaly_student.as_ref().expect("an anomaly student");
     assert_eq!((feature.steps, anomaly.steps), (2, 2));
     assert_eq!(anomaly.training_images, feature.training_images);
     assert!(anomaly.held_out_loss.is_finite());
-    assert!(fitted.parity.max_difference <= 1e-5);
     assert!(dir.0.join("ckpt/anomaly/state.json").is_file());
 
     let bundle = Bundle::read_from(&out).unwrap();
@@ -248,10 +248,7 @@ fn a_tiny_teacher_student_pair_trains_exports_passes_parity_and_evaluates() {
         fitted.macs_per_frame
     );
 
-    let evaluated =
-        evaluate_bundle(&out, &data, &dir.0.join("report"), &EvalConfig::default()).unwrap();
-    assert_eq!(evaluated.report.images, 7);
-    assert!(evaluated.report.image_auroc.is_some());
+    evaluates(&out, &data, &dir.0);
 }
 
 #[test]
