@@ -29,9 +29,10 @@ CONFIGS = {
     "bank": [],
     # distilled students (issue 5); the step count is the CLI default unless given
     "student-bank": ["--features", "student"],
-    "student-position": ["--features", "student", "--model", "position", "--layers", "stride8,stage4"],
+    "student-position": ["--features", "student", "--model", "position"],
+    "student-position-s4": ["--features", "student", "--model", "position", "--layers", "stride8,stage4"],
     "student-pair": ["--model", "student"],
-    "student-pair-off": ["--model", "student", "--anomaly-copies", "off"],
+    "student-pair-restore": ["--model", "student", "--anomaly-copies", "restore"],
     "bank-16k": ["--max-entries", "16384"],
     # stage-4 features (35 % cheaper network), with its variants
     "bank-s4": ["--layers", "stride8,stage4", "--max-entries", "16384"],

@@ -40,10 +40,11 @@ pub enum FeaturesArg {
 /// The anomaly student's synthetic-anomaly copies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum AnomalyCopiesArg {
-    /// Defect copies with the clean copy's features as target (DeSTSeg-style denoising).
-    Restore,
     /// Good images only (EfficientAD without its ImageNet penalty).
     Off,
+    /// Defect copies with the clean copy's features as target (DeSTSeg-style denoising;
+    /// image AUROC 0.85 vs 0.89 on bottle).
+    Restore,
 }
 
 /// Where the student trains.
@@ -110,10 +111,10 @@ pub struct Args {
     /// Gaussian: keep this many randomly chosen feature dimensions (default: all).
     #[arg(long)]
     pub gaussian_dims: Option<usize>,
-    /// Feature network: the teacher, or a student distilled from it (faster on the
-    /// device).
-    #[arg(long, value_enum, default_value_t = FeaturesArg::Teacher)]
-    pub features: FeaturesArg,
+    /// Feature network: the teacher (default), or a student distilled from it (faster on
+    /// the device; implied by `--model student`).
+    #[arg(long, value_enum)]
+    pub features: Option<FeaturesArg>,
     /// Student: most training steps (early stopping may end sooner).
     #[arg(long, default_value_t = StudentConfig::default().steps)]
     pub student_steps: usize,
@@ -134,7 +135,7 @@ pub struct Args {
     #[arg(long, default_value_t = fit::DEFAULT_ANOMALY_HARD_QUANTILE)]
     pub anomaly_hard_quantile: f32,
     /// `--model student`: what the anomaly student's synthetic-anomaly copies teach.
-    #[arg(long, value_enum, default_value_t = AnomalyCopiesArg::Restore)]
+    #[arg(long, value_enum, default_value_t = AnomalyCopiesArg::Off)]
     pub anomaly_copies: AnomalyCopiesArg,
     /// Student: steps between held-out evaluations and checkpoints.
     #[arg(long, default_value_t = StudentConfig::default().eval_every)]
@@ -215,12 +216,13 @@ impl Args {
                 },
             },
         };
-        // The pair is two students: the teacher never reaches the bundle.
+        // The pair is two students: unless the teacher was asked for explicitly (which
+        // the fit refuses, naming the field), `--model student` implies student features.
         let features = match (self.features, self.model) {
-            (FeaturesArg::Teacher, ModelArg::Bank | ModelArg::Position | ModelArg::Gaussian) => {
-                FeatureSource::Teacher
+            (Some(FeaturesArg::Student), _) | (None, ModelArg::Student) => {
+                FeatureSource::Student(self.student_config())
             }
-            _ => FeatureSource::Student(self.student_config()),
+            (Some(FeaturesArg::Teacher) | None, _) => FeatureSource::Teacher,
         };
         FitConfig {
             input: self.input_size,
