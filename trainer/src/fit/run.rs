@@ -80,6 +80,16 @@ pub(crate) fn check(config: &FitConfig) -> Result<(), FitError> {
         let (w, h) = config.input;
         return problem("input-size", format!("{w}×{h}: use sides of at least 32"));
     }
+    if matches!(config.model, ModelChoice::Student { .. })
+        && matches!(config.features, FeatureSource::Teacher)
+    {
+        return problem(
+            "features",
+            "teacher: the teacher–student model needs the student feature source \
+             (`--features student`; the device never runs the teacher)"
+                .into(),
+        );
+    }
     if config.layers.is_empty() {
         return problem("layers", "empty: name at least one teacher layer".into());
     }
@@ -138,14 +148,6 @@ pub fn fit(
         FeatureExtractor::with_layers_sized(weights, config.input, &layers, config.threads)?;
     let anomaly_config = match &config.features {
         FeatureSource::Student(feature) => config.model.anomaly_student(feature),
-        FeatureSource::Teacher if matches!(config.model, ModelChoice::Student { .. }) => {
-            return Err(FitError::Config {
-                field: "features",
-                problem: "the teacher–student model needs the student feature source \
-                          (`--features student`): the device never runs the teacher"
-                    .into(),
-            });
-        }
         FeatureSource::Teacher => None,
     };
     let (extractor, student, anomaly_student) = match (&config.features, &anomaly_config) {
