@@ -55,22 +55,14 @@ pub fn distil_features(
     threads: usize,
     progress: bool,
 ) -> Result<(FeatureExtractor, StudentSummary), FitError> {
-    let (trained, summary) = train_one(
-        teacher,
-        fit,
-        held,
-        config,
-        StudentArch::feature_student,
-        progress,
-    )?;
-    let graph = student_graph(&trained, input_size(teacher))?;
-    Ok((FeatureExtractor::from_graph(graph, threads)?, summary))
+    let (_, extractor, summary) = feature_student(teacher, fit, held, config, threads, progress)?;
+    Ok((extractor, summary))
 }
 
 /// The teacher–student pair (`--model student`): a feature student distilled from
-/// `teacher` as [`distil_features`] does, then an anomaly student trained on the good
-/// `fit` images only (no synthetic anomalies; `anomaly`'s settings, EfficientAD's
-/// hard-feature loss by default) to follow the *feature student*, so the device runs two
+/// `teacher` as [`distil_features`] does, then an anomaly student trained on the `fit`
+/// images (with `anomaly`'s settings: EfficientAD's hard-feature loss and no synthetic
+/// anomalies by default) to follow the *feature student*, so the device runs two
 /// compact networks and never the teacher. Returns an extractor for the pair graph,
 /// whose one output channel is the anomaly map, and both summaries.
 ///
@@ -84,16 +76,8 @@ pub fn distil_pair(
     threads: usize,
     progress: bool,
 ) -> Result<(FeatureExtractor, [StudentSummary; 2]), FitError> {
-    let size = input_size(teacher);
-    let (feature_student, feature_summary) = train_one(
-        teacher,
-        fit,
-        held,
-        feature,
-        StudentArch::feature_student,
-        progress,
-    )?;
-    let follow = FeatureExtractor::from_graph(student_graph(&feature_student, size)?, threads)?;
+    let (feature_student, follow, feature_summary) =
+        feature_student(teacher, fit, held, feature, threads, progress)?;
     let (anomaly_student, anomaly_summary) = train_one(
         &follow,
         fit,
@@ -102,11 +86,33 @@ pub fn distil_pair(
         StudentArch::anomaly_student,
         progress,
     )?;
-    let graph = pair_graph(&feature_student, &anomaly_student, size)?;
+    let graph = pair_graph(&feature_student, &anomaly_student, input_size(teacher))?;
     Ok((
         FeatureExtractor::from_graph(graph, threads)?,
         [feature_summary, anomaly_summary],
     ))
+}
+
+/// Trains the feature student and builds an extractor running it on `threads` workers.
+fn feature_student(
+    teacher: &FeatureExtractor,
+    fit: &[&Sample],
+    held: &[&Sample],
+    config: &StudentConfig,
+    threads: usize,
+    progress: bool,
+) -> Result<(TrainedStudent, FeatureExtractor, StudentSummary), FitError> {
+    let (trained, summary) = train_one(
+        teacher,
+        fit,
+        held,
+        config,
+        StudentArch::feature_student,
+        progress,
+    )?;
+    let graph = student_graph(&trained, input_size(teacher))?;
+    let extractor = FeatureExtractor::from_graph(graph, threads)?;
+    Ok((trained, extractor, summary))
 }
 
 fn input_size(teacher: &FeatureExtractor) -> (usize, usize) {

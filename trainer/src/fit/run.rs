@@ -146,34 +146,32 @@ pub fn fit(
     let layers: Vec<&str> = config.layers.iter().map(String::as_str).collect();
     let teacher =
         FeatureExtractor::with_layers_sized(weights, config.input, &layers, config.threads)?;
-    let anomaly_config = match &config.features {
-        FeatureSource::Student(feature) => config.model.anomaly_student(feature),
-        FeatureSource::Teacher => None,
-    };
-    let (extractor, student, anomaly_student) = match (&config.features, &anomaly_config) {
-        (FeatureSource::Teacher, _) => (teacher, None, None),
-        (FeatureSource::Student(feature), Some(anomaly)) => {
-            let (extractor, [feature_summary, anomaly_summary]) = distil_pair(
-                &teacher,
-                &fit_samples,
-                &held_samples,
-                (feature, anomaly),
-                config.threads,
-                config.progress,
-            )?;
-            (extractor, Some(feature_summary), Some(anomaly_summary))
-        }
-        (FeatureSource::Student(student_config), None) => {
-            let (extractor, summary) = distil_features(
-                &teacher,
-                &fit_samples,
-                &held_samples,
-                student_config,
-                config.threads,
-                config.progress,
-            )?;
-            (extractor, Some(summary), None)
-        }
+    let (extractor, student, anomaly_student) = match &config.features {
+        FeatureSource::Teacher => (teacher, None, None),
+        FeatureSource::Student(feature) => match config.model.anomaly_student(feature) {
+            Some(anomaly) => {
+                let (extractor, [feature_summary, anomaly_summary]) = distil_pair(
+                    &teacher,
+                    &fit_samples,
+                    &held_samples,
+                    (feature, &anomaly),
+                    config.threads,
+                    config.progress,
+                )?;
+                (extractor, Some(feature_summary), Some(anomaly_summary))
+            }
+            None => {
+                let (extractor, summary) = distil_features(
+                    &teacher,
+                    &fit_samples,
+                    &held_samples,
+                    feature,
+                    config.threads,
+                    config.progress,
+                )?;
+                (extractor, Some(summary), None)
+            }
+        },
     };
     let (c, h, w) = extractor.output_shape();
     let grid = GridShape::new(h, w, c);
