@@ -59,8 +59,8 @@ pub enum ModelChoice {
         ridge: f32,
     },
     /// Teacher–student (EfficientAD style): a feature student follows the teacher, an
-    /// anomaly student follows the feature student on good images only; the map is
-    /// their squared difference, computed inside the bundle's graph (no search). Needs
+    /// anomaly student follows the feature student (on good images only by default);
+    /// the map is their squared difference, computed inside the bundle's graph (no search). Needs
     /// [`FeatureSource::Student`], whose settings both students share except for these.
     Student {
         /// The anomaly student's hard-feature quantile (EfficientAD: 0.999).

@@ -77,9 +77,9 @@ impl StudentArch {
 
     /// The anomaly student of a teacher–student pair (EfficientAD's student, following
     /// the feature student): the same stride, dilations and receptive field at two
-    /// thirds of the width, 0.13 GMAC at 256² for 152 outputs. It only ever sees good
-    /// images, so where a part differs from them it fails to follow, and that failure
-    /// is the anomaly map.
+    /// thirds of the width, 0.13 GMAC at 256² for 152 outputs. Trained on good images
+    /// (by default), it fails to follow where a part differs from them, and that
+    /// failure is the anomaly map.
     #[must_use]
     pub fn anomaly_student(out: usize) -> Self {
         StudentArch {

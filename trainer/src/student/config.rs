@@ -29,7 +29,7 @@ pub struct StudentConfig {
     /// is EfficientAD's setting for an anomaly student).
     pub hard_quantile: f32,
     /// What every other augmented copy's synthetic anomaly teaches (feature students:
-    /// follow; anomaly students: restore; see [`SyntheticAnomalies`]).
+    /// follow; anomaly students: off by default, or restore; see [`SyntheticAnomalies`]).
     pub synthetic_anomalies: SyntheticAnomalies,
     /// Steps between held-out evaluations (and checkpoints).
     pub eval_every: usize,
