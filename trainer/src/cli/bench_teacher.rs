@@ -2,15 +2,19 @@
 //! runs) and where its time goes.
 //!
 //! Measures, in this process, against the 1-thread plan as baseline:
+//! - p50/p95 per-image latency on 1 thread with tract's own depthwise convolution and
+//!   with the edge's vectorised one (`edge::network::depthwise`, where this machine has
+//!   it), timed interleaved; the ratio is what the edge's op buys;
 //! - p50/p95 per-image latency on 1 thread and on 2 threads (tract's multithreaded matrix
 //!   products, `tract_linalg::multithread::Executor::multithread(2)`, given to that plan
 //!   as its executor). The two plans are timed *interleaved*, run by run, so load from
 //!   other processes hits both alike; the ratio is the 2-thread speed-up;
 //! - throughput with 2 images in flight on 2 single-threaded workers (how
 //!   `trainer features` runs), as a ratio to 1-thread throughput;
-//! - from a per-node profile of the 1-thread plan ([`crate::onnx::profile::profile_by_op`]),
-//!   the share of time in depthwise convolutions (`DepthWiseConv` nodes) against their share
-//!   of the multiply-accumulates, and the GMAC/s of depthwise vs everything else.
+//! - from a per-node profile of each 1-thread plan ([`crate::onnx::profile::profile_by_op`]),
+//!   the share of time in depthwise convolutions (`DepthWiseConv` or `PlaneDepthwise`
+//!   nodes) against their share of the multiply-accumulates, and the GMAC/s of depthwise
+//!   vs everything else.
 
 use std::time::{Duration, Instant};
 
@@ -20,7 +24,7 @@ use tract_onnx::prelude::*;
 
 use crate::features::{feature_graph, DEFAULT_LAYERS};
 use crate::onnx::profile::{latencies, percentile_ms, profile_by_op};
-use crate::onnx::{runnable_from_bytes_with, Plan};
+use crate::onnx::{runnable_from_bytes_using, Depthwise, Plan};
 use crate::teacher::feature_trunk_macs;
 
 /// Arguments of `trainer bench-teacher`.
@@ -40,9 +44,12 @@ pub struct Args {
     pub weights: Option<std::path::PathBuf>,
 }
 
-fn plan_on(onnx: &[u8], executor: Executor) -> anyhow::Result<Plan> {
-    runnable_from_bytes_with(onnx, "patch features", executor)
+fn plan_on(onnx: &[u8], executor: Executor, depthwise: Depthwise) -> anyhow::Result<Plan> {
+    runnable_from_bytes_using(onnx, "patch features", executor, depthwise)
 }
+
+/// Names of the depthwise convolution ops in optimised plans: tract's and the edge's.
+const DEPTHWISE_OPS: [&str; 2] = ["DepthWiseConv", "PlaneDepthwise"];
 
 /// Interleaved timing of two plans: (latencies of `a`, latencies of `b`).
 fn interleaved(
@@ -98,8 +105,25 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         args.iters
     );
 
-    let single = plan_on(&graph.onnx, Executor::SingleThread)?;
-    let double = plan_on(&graph.onnx, Executor::multithread(2))?;
+    let tract_dw = plan_on(&graph.onnx, Executor::SingleThread, Depthwise::Tract)?;
+    let single = plan_on(&graph.onnx, Executor::SingleThread, Depthwise::Fastest)?;
+    let (t0, t1) = interleaved(&tract_dw, &single, &input, args.warmup, args.iters)?;
+    let (p50_0, p50_1) = (percentile_ms(&t0, 0.5), percentile_ms(&t1, 0.5));
+    println!(
+        "1 thread, tract's depthwise: p50 {p50_0:7.2} ms   p95 {:7.2} ms   (baseline)",
+        percentile_ms(&t0, 0.95)
+    );
+    println!(
+        "1 thread, edge's depthwise : p50 {p50_1:7.2} ms   p95 {:7.2} ms   speed-up {:.2}x ({})",
+        percentile_ms(&t1, 0.95),
+        p50_0 / p50_1,
+        if edge::network::depthwise::available() {
+            "vectorised op in use"
+        } else {
+            "not available on this CPU: tract's op in both"
+        }
+    );
+    let double = plan_on(&graph.onnx, Executor::multithread(2), Depthwise::Fastest)?;
     let (t1, t2) = interleaved(&single, &double, &input, args.warmup, args.iters)?;
     let (p50_1, p50_2) = (percentile_ms(&t1, 0.5), percentile_ms(&t2, 0.5));
     println!(
@@ -118,18 +142,32 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         rate2 / rate1
     );
 
-    let profile = profile_by_op(&single, &input, args.iters)?;
+    let macs = feature_trunk_macs(&weights.arch, size, &DEFAULT_LAYERS)?;
+    for (label, plan) in [("tract's depthwise", &tract_dw), ("edge's depthwise", &single)] {
+        print_profile(label, plan, &input, args.iters, &macs)?;
+    }
+    Ok(())
+}
+
+/// The per-op profile of one plan and the depthwise share of its time.
+fn print_profile(
+    label: &str,
+    plan: &Plan,
+    input: &Tensor,
+    iters: usize,
+    macs: &crate::teacher::TrunkMacs,
+) -> anyhow::Result<()> {
+    let profile = profile_by_op(plan, input, iters)?;
     let total: Duration = profile.iter().map(|(_, d)| *d).sum();
     let dw: Duration = profile
         .iter()
-        .filter(|(op, _)| op == "DepthWiseConv")
+        .filter(|(op, _)| DEPTHWISE_OPS.contains(&op.as_str()))
         .map(|(_, d)| *d)
         .sum();
-    let macs = feature_trunk_macs(&weights.arch, size, &DEFAULT_LAYERS)?;
-    let per_run = |d: Duration| d.as_secs_f64() / args.iters as f64;
+    let per_run = |d: Duration| d.as_secs_f64() / iters as f64;
     let pct = |d: Duration| 100.0 * d.as_secs_f64() / total.as_secs_f64();
     println!(
-        "1-thread profile by tract op ({:.2} ms/run summed over nodes):",
+        "1-thread profile by tract op, {label} ({:.2} ms/run summed over nodes):",
         per_run(total) * 1e3
     );
     for (op, d) in profile.iter().take(8) {

@@ -7,6 +7,8 @@
 //! Always holds: a plan is built once per bundle, never per frame; tract allocates its
 //! own intermediate tensors on every run, which is outside our control.
 
+pub mod depthwise;
+
 use std::sync::Arc;
 
 use tract_linalg::multithread::Executor;
@@ -25,16 +27,46 @@ pub fn typed_from_onnx(bytes: &[u8]) -> TractResult<TypedModel> {
         .into_typed()
 }
 
+/// Which depthwise convolution a plan runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Depthwise {
+    /// [`depthwise::PlaneDepthwise`] where this machine has its vectorised kernel
+    /// ([`depthwise::available`]), tract's own op elsewhere.
+    Fastest,
+    /// tract's own op everywhere (the baseline of the benchmarks).
+    Tract,
+}
+
 /// Optimises `model` and makes it runnable on `executor` (a rayon pool via
-/// `Executor::MultiThread`, or `Executor::SingleThread`).
+/// `Executor::MultiThread`, or `Executor::SingleThread`), with the fastest depthwise
+/// convolution this machine has.
 ///
 /// # Errors
 /// tract's error when optimisation fails.
 pub fn runnable(model: TypedModel, executor: Executor) -> TractResult<Plan> {
+    runnable_with(model, executor, Depthwise::Fastest)
+}
+
+/// [`runnable`] with the depthwise convolution chosen.
+///
+/// # Errors
+/// tract's error when optimisation fails.
+pub fn runnable_with(
+    model: TypedModel,
+    executor: Executor,
+    depthwise: Depthwise,
+) -> TractResult<Plan> {
     let options = RunOptions {
         executor: Some(executor),
         ..RunOptions::default()
     };
+    let mut model = model;
+    if depthwise == Depthwise::Fastest && depthwise::available() {
+        // Decluttered first so that the convolutions are in their final form (folded
+        // scales, constant weights) when they are swapped.
+        model = model.into_decluttered()?;
+        depthwise::substitute(&mut model)?;
+    }
     model.into_optimized()?.into_runnable_with_options(&options)
 }
 

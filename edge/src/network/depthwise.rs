@@ -1,0 +1,680 @@
+//! Depthwise convolution, vectorised for x86_64 hosts with AVX2 and FMA.
+//!
+//! Why: tract 0.23 has vectorised depthwise kernels for aarch64 and wasm only; on x86_64
+//! it runs them through a scalar loop, which made them 60 % of the teacher's time for
+//! 12 % of its multiply-accumulates (README, Performance). [`substitute`] swaps every
+//! float NCHW depthwise `Conv` of a decluttered model for [`PlaneDepthwise`] before tract
+//! optimises the rest, on x86_64 machines that have AVX2 and FMA; elsewhere (the ARM
+//! boards included) tract's own op stays.
+//!
+//! How: per channel plane, the padded input is split once into `stride_y × stride_x`
+//! phase planes (zero where the padding is), so that every kernel tap becomes one
+//! contiguous multiply-add over the flattened output rows: `k²` long FMA loops that LLVM
+//! vectorises, instead of a gather per output point.
+//!
+//! Always holds: the result equals tract's up to float rounding (summation order and
+//! fused multiply-adds; tests bound the difference); the trainer's features and the
+//! device's go through the same [`super::runnable`], so the export parity check compares
+//! like with like.
+
+use std::sync::Arc;
+
+use tract_onnx::prelude::*;
+use tract_onnx::tract_core::internal::*;
+use tract_onnx::tract_core::ops::cnn::conv::KernelFormat;
+use tract_onnx::tract_core::ops::cnn::Conv;
+use tract_onnx::tract_core::ops::nn::DataFormat;
+
+/// Geometry of one depthwise convolution over `[N, C, H, W]` (or `[C, H, W]`) f32 data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct Geometry {
+    batch: usize,
+    channels: usize,
+    input: (usize, usize),
+    output: (usize, usize),
+    kernel: (usize, usize),
+    strides: (usize, usize),
+    dilations: (usize, usize),
+    /// Padding before (top, left); the padding after is implied by the output size.
+    pad: (usize, usize),
+}
+
+impl Geometry {
+    /// Phase-plane size `(rows, cols)`: enough for every tap's shifted window.
+    fn phase(&self) -> (usize, usize) {
+        let reach = |out: usize, k: usize, d: usize, s: usize| (out - 1) + (k - 1) * d / s + 1;
+        (
+            reach(
+                self.output.0,
+                self.kernel.0,
+                self.dilations.0,
+                self.strides.0,
+            ),
+            reach(
+                self.output.1,
+                self.kernel.1,
+                self.dilations.1,
+                self.strides.1,
+            ),
+        )
+    }
+}
+
+/// A depthwise convolution with constant weights: `out[c] = bias[c] + Σ_taps w[c, tap] ·
+/// in[c, shifted]`, zero outside the input.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PlaneDepthwise {
+    geometry: Geometry,
+    /// `[C, kh, kw]` weights.
+    kernel: Arc<Tensor>,
+    /// `[C]` bias.
+    bias: Arc<Tensor>,
+    output_shape: TVec<usize>,
+}
+
+impl Op for PlaneDepthwise {
+    fn name(&self) -> StaticName {
+        "PlaneDepthwise".into()
+    }
+
+    fn info(&self) -> TractResult<Vec<String>> {
+        Ok(vec![format!("{:?}", self.geometry)])
+    }
+
+    fn validation(&self) -> Validation {
+        Validation::Rounding
+    }
+
+    op_as_typed_op!();
+}
+
+impl EvalOp for PlaneDepthwise {
+    op_out_of_plan!();
+
+    fn eval(&self, _ctx: &EvalContext, inputs: TVec<TValue>) -> TractResult<TVec<TValue>> {
+        let input = args_1!(inputs);
+        let view = input.try_as_plain_ram()?;
+        let data = view.as_slice::<f32>()?;
+        let g = &self.geometry;
+        ensure!(
+            data.len() == g.batch * g.channels * g.input.0 * g.input.1,
+            "PlaneDepthwise: input has {} values, expected {:?}",
+            data.len(),
+            g
+        );
+        // SAFETY: f32 has no invalid bit patterns, and `run` writes every output value.
+        let mut output = unsafe { Tensor::uninitialized::<f32>(&self.output_shape)? };
+        let (kernel, bias) = (
+            self.kernel.try_as_plain_ram()?,
+            self.bias.try_as_plain_ram()?,
+        );
+        run(
+            g,
+            kernel.as_slice::<f32>()?,
+            bias.as_slice::<f32>()?,
+            data,
+            output.try_as_plain_ram_mut()?.as_slice_mut::<f32>()?,
+        )?;
+        Ok(tvec!(output.into_tvalue()))
+    }
+}
+
+impl TypedOp for PlaneDepthwise {
+    fn output_facts(&self, inputs: &[&TypedFact]) -> TractResult<TVec<TypedFact>> {
+        ensure!(inputs.len() == 1 && inputs[0].datum_type == f32::datum_type());
+        Ok(tvec!(f32::fact(&*self.output_shape)))
+    }
+
+    fn cost(&self, _inputs: &[&TypedFact]) -> TractResult<TVec<(Cost, TDim)>> {
+        let g = &self.geometry;
+        let macs = g.batch * g.channels * g.output.0 * g.output.1 * g.kernel.0 * g.kernel.1;
+        Ok(tvec!((Cost::FMA(f32::datum_type()), macs.to_dim())))
+    }
+
+    as_op!();
+}
+
+/// Whether this machine runs [`PlaneDepthwise`]'s vectorised kernel.
+#[must_use]
+pub fn available() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+fn run(
+    g: &Geometry,
+    kernel: &[f32],
+    bias: &[f32],
+    input: &[f32],
+    output: &mut [f32],
+) -> TractResult<()> {
+    #[cfg(target_arch = "x86_64")]
+    if available() {
+        return planes(
+            g,
+            kernel,
+            bias,
+            input,
+            output,
+            |w, starts, phases, b, acc| {
+                // SAFETY: the CPU has AVX2 and FMA (`available`), and every tap window
+                // `start..start + acc.len()` lies in `phases` (`planes` asserts it).
+                unsafe { taps_avx2(w, starts, phases, b, acc) }
+            },
+        );
+    }
+    run_portable(g, kernel, bias, input, output)
+}
+
+/// The same arithmetic without target features (other architectures, and tests).
+fn run_portable(
+    g: &Geometry,
+    kernel: &[f32],
+    bias: &[f32],
+    input: &[f32],
+    output: &mut [f32],
+) -> TractResult<()> {
+    planes(g, kernel, bias, input, output, taps_portable)
+}
+
+/// Every `(n, c)` plane: phase split, then `taps` over the flattened output rows (one
+/// plane's taps: `acc[j] = bias + Σ_t w[t] · phases[starts[t] + j]` for every `j`).
+fn planes(
+    g: &Geometry,
+    kernel: &[f32],
+    bias: &[f32],
+    input: &[f32],
+    output: &mut [f32],
+    taps: impl Fn(&[f32], &[usize], &[f32], f32, &mut [f32]) + Sync + Send,
+) -> TractResult<()> {
+    let (ih, iw) = g.input;
+    let (oh, ow) = g.output;
+    let (kh, kw) = g.kernel;
+    let (sy, sx) = g.strides;
+    let (dy, dx) = g.dilations;
+    let (qh, qw) = g.phase();
+    // Where each tap's window starts in `phases`: tap (ky, kx) reads phase plane
+    // ((ky·dy) mod sy, (kx·dx) mod sx) shifted by ((ky·dy) div sy, (kx·dx) div sx).
+    let starts: Vec<usize> = (0..kh * kw)
+        .map(|t| {
+            let (ky, kx) = (t / kw, t % kw);
+            let (py, ry) = ((ky * dy) % sy, (ky * dy) / sy);
+            let (px, rx) = ((kx * dx) % sx, (kx * dx) / sx);
+            (py * sx + px) * qh * qw + ry * qw + rx
+        })
+        .collect();
+    // Flattened output rows at the phase-plane stride: row `oy` starts at `oy · qw`; the
+    // columns past `ow` are computed and dropped.
+    let span = (oh - 1) * qw + ow;
+    let phase_len = sy * sx * qh * qw;
+    assert!(starts.iter().all(|&s| s + span <= phase_len));
+    // Planes are independent: on a multithreaded executor they split across its
+    // threads, as tract's own depthwise op does; inline otherwise.
+    tract_linalg::multithread::par_chunks_mut(output, oh * ow, input.len(), |first, chunk| {
+        let mut phases = vec![0.0f32; phase_len];
+        let mut acc = vec![0.0f32; span];
+        for (ix, dst) in chunk.chunks_exact_mut(oh * ow).enumerate() {
+            let plane = first + ix;
+            let c = plane % g.channels;
+            split_phases(
+                g,
+                &input[plane * ih * iw..(plane + 1) * ih * iw],
+                &mut phases,
+                (qh, qw),
+            );
+            taps(
+                &kernel[c * kh * kw..(c + 1) * kh * kw],
+                &starts,
+                &phases,
+                bias[c],
+                &mut acc,
+            );
+            for (oy, row) in dst.chunks_exact_mut(ow).enumerate() {
+                row.copy_from_slice(&acc[oy * qw..oy * qw + ow]);
+            }
+        }
+        Ok(())
+    })
+}
+
+fn taps_portable(weights: &[f32], starts: &[usize], phases: &[f32], bias: f32, acc: &mut [f32]) {
+    acc.fill(bias);
+    let span = acc.len();
+    for (&w, &start) in weights.iter().zip(starts) {
+        for (a, &v) in acc.iter_mut().zip(&phases[start..start + span]) {
+            *a = w.mul_add(v, *a);
+        }
+    }
+}
+
+/// [`taps_portable`] with AVX2: 32 outputs at a time in four registers of running sums
+/// (enough independent chains to hide the fused multiply-add latency), every tap's
+/// window loaded once per block, each output stored once.
+///
+/// # Safety
+/// The CPU must have AVX2 and FMA, and `start + acc.len() <= phases.len()` for every
+/// `start` in `starts`.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn taps_avx2(weights: &[f32], starts: &[usize], phases: &[f32], bias: f32, acc: &mut [f32]) {
+    use std::arch::x86_64::{_mm256_fmadd_ps, _mm256_loadu_ps, _mm256_set1_ps, _mm256_storeu_ps};
+    let span = acc.len();
+    let base = phases.as_ptr();
+    let out = acc.as_mut_ptr();
+    let b = _mm256_set1_ps(bias);
+    let mut j = 0;
+    // SAFETY (all pointer arithmetic below): j + 32 (or + 8) <= span, and every tap window
+    // start..start + span lies in `phases` (the caller's contract).
+    unsafe {
+        while j + 32 <= span {
+            let (mut s0, mut s1, mut s2, mut s3) = (b, b, b, b);
+            for (&w, &start) in weights.iter().zip(starts) {
+                let w = _mm256_set1_ps(w);
+                let p = base.add(start + j);
+                s0 = _mm256_fmadd_ps(w, _mm256_loadu_ps(p), s0);
+                s1 = _mm256_fmadd_ps(w, _mm256_loadu_ps(p.add(8)), s1);
+                s2 = _mm256_fmadd_ps(w, _mm256_loadu_ps(p.add(16)), s2);
+                s3 = _mm256_fmadd_ps(w, _mm256_loadu_ps(p.add(24)), s3);
+            }
+            _mm256_storeu_ps(out.add(j), s0);
+            _mm256_storeu_ps(out.add(j + 8), s1);
+            _mm256_storeu_ps(out.add(j + 16), s2);
+            _mm256_storeu_ps(out.add(j + 24), s3);
+            j += 32;
+        }
+        while j + 8 <= span {
+            let mut s = b;
+            for (&w, &start) in weights.iter().zip(starts) {
+                s = _mm256_fmadd_ps(_mm256_set1_ps(w), _mm256_loadu_ps(base.add(start + j)), s);
+            }
+            _mm256_storeu_ps(out.add(j), s);
+            j += 8;
+        }
+    }
+    for j in j..span {
+        let mut s = bias;
+        for (&w, &start) in weights.iter().zip(starts) {
+            s = w.mul_add(phases[start + j], s);
+        }
+        acc[j] = s;
+    }
+}
+
+/// Phase plane `(py, px)` holds padded-input pixel `(r·sy + py, q·sx + px)` at `(r, q)`,
+/// zero where that falls in the padding.
+fn split_phases(g: &Geometry, src: &[f32], phases: &mut [f32], (qh, qw): (usize, usize)) {
+    let (ih, iw) = g.input;
+    let (sy, sx) = g.strides;
+    let (pt, pl) = g.pad;
+    let plane = qh * qw;
+    for py in 0..sy {
+        // The sx phase planes of row phase py, side by side.
+        let rows = &mut phases[py * sx * plane..(py + 1) * sx * plane];
+        for r in 0..qh {
+            let y = (r * sy + py).wrapping_sub(pt);
+            let line = (y < ih).then(|| &src[y * iw..(y + 1) * iw]);
+            match (line, sx) {
+                (None, _) => {
+                    for px in 0..sx {
+                        rows[px * plane + r * qw..][..qw].fill(0.0);
+                    }
+                }
+                (Some(line), 1) => shift_row(line, pl, &mut rows[r * qw..][..qw]),
+                (Some(line), 2) => {
+                    let (even, odd) = rows.split_at_mut(plane);
+                    split_row_pairs(
+                        line,
+                        pl,
+                        &mut even[r * qw..][..qw],
+                        &mut odd[r * qw..][..qw],
+                    );
+                }
+                (Some(line), _) => {
+                    for px in 0..sx {
+                        for (q, v) in rows[px * plane + r * qw..][..qw].iter_mut().enumerate() {
+                            *v = at(line, (q * sx + px) as isize - pl as isize);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `line[x]`, zero outside the line.
+#[inline(always)]
+fn at(line: &[f32], x: isize) -> f32 {
+    usize::try_from(x)
+        .ok()
+        .and_then(|x| line.get(x))
+        .copied()
+        .unwrap_or(0.0)
+}
+
+/// `row[q] = line[q − pad]` (stride 1): a copy between zero borders.
+fn shift_row(line: &[f32], pad: usize, row: &mut [f32]) {
+    let first = pad.min(row.len());
+    let count = line.len().min(row.len() - first);
+    row[..first].fill(0.0);
+    row[first..first + count].copy_from_slice(&line[..count]);
+    row[first + count..].fill(0.0);
+}
+
+/// `even[q] = line[2q − pad]`, `odd[q] = line[2q + 1 − pad]` (stride 2): one
+/// de-interleaving pass over the pairs that lie inside the line, edges one by one.
+fn split_row_pairs(line: &[f32], pad: usize, even: &mut [f32], odd: &mut [f32]) {
+    let qw = even.len();
+    let lo = pad.div_ceil(2).min(qw);
+    let hi = ((line.len() + pad) / 2).clamp(lo, qw);
+    let edge = |q: usize| {
+        let x = (2 * q) as isize - pad as isize;
+        (at(line, x), at(line, x + 1))
+    };
+    for q in (0..lo).chain(hi..qw) {
+        (even[q], odd[q]) = edge(q);
+    }
+    let base = 2 * lo - pad;
+    let pairs = line[base..base + 2 * (hi - lo)].chunks_exact(2);
+    for ((e, o), pair) in even[lo..hi].iter_mut().zip(&mut odd[lo..hi]).zip(pairs) {
+        *e = pair[0];
+        *o = pair[1];
+    }
+}
+
+/// The [`PlaneDepthwise`] for `conv` at `node`, or `None` when it is not a float NCHW
+/// 2-D depthwise convolution with constant weights.
+fn plane_op(
+    model: &TypedModel,
+    node: &TypedNode,
+    conv: &Conv,
+) -> TractResult<Option<PlaneDepthwise>> {
+    let spec = &conv.pool_spec;
+    let channels = spec.input_channels;
+    let plain = conv.q_params.is_none()
+        && conv.group > 1
+        && conv.group == channels
+        && spec.output_channels == channels
+        && conv.kernel_fmt == KernelFormat::OIHW
+        && matches!(spec.data_format, DataFormat::NCHW | DataFormat::CHW)
+        && spec.kernel_shape.len() == 2
+        && node.inputs.len() == 3;
+    if !plain {
+        return Ok(None);
+    }
+    let x = model.outlet_fact(node.inputs[0])?;
+    let kernel = model.outlet_fact(node.inputs[1])?;
+    let bias = model.outlet_fact(node.inputs[2])?;
+    let (Some(shape), Some(kernel), Some(bias)) = (
+        x.shape.as_concrete(),
+        kernel.konst.clone(),
+        bias.konst.clone(),
+    ) else {
+        return Ok(None);
+    };
+    if x.datum_type != f32::datum_type()
+        || kernel.datum_type() != f32::datum_type()
+        || bias.datum_type() != f32::datum_type()
+    {
+        return Ok(None);
+    }
+    let (batch, spatial) = match spec.data_format {
+        DataFormat::NCHW if shape.len() == 4 => (shape[0], &shape[2..]),
+        DataFormat::CHW if shape.len() == 3 => (1, &shape[1..]),
+        _ => return Ok(None),
+    };
+    let (kh, kw) = (spec.kernel_shape[0], spec.kernel_shape[1]);
+    if shape[shape.len() - 3] != channels || kernel.shape() != [channels, 1, kh, kw] {
+        return Ok(None);
+    }
+    let bias = match bias.len() {
+        1 => tensor1(&vec![
+            bias.try_as_plain_ram()?.as_slice::<f32>()?[0];
+            channels
+        ]),
+        n if n == channels => bias.into_tensor().into_shape(&[channels])?,
+        _ => return Ok(None),
+    };
+    let dilations = spec.dilations.clone().unwrap_or_else(|| tvec!(1, 1));
+    let strides = spec.strides.clone().unwrap_or_else(|| tvec!(1, 1));
+    let dims: TVec<_> = (0..2)
+        .map(|axis| {
+            spec.padding.compute_one(
+                axis,
+                &spatial[axis],
+                spec.kernel_shape[axis],
+                dilations[axis],
+                strides[axis],
+            )
+        })
+        .collect();
+    let geometry = Geometry {
+        batch,
+        channels,
+        input: (spatial[0], spatial[1]),
+        output: (dims[0].convoluted, dims[1].convoluted),
+        kernel: (kh, kw),
+        strides: (strides[0], strides[1]),
+        dilations: (dilations[0], dilations[1]),
+        pad: (dims[0].pad_before, dims[1].pad_before),
+    };
+    if geometry.output.0 == 0
+        || geometry.output.1 == 0
+        || strides.contains(&0)
+        || dilations.contains(&0)
+    {
+        return Ok(None);
+    }
+    let mut output_shape: TVec<usize> = shape.into();
+    let rank = output_shape.len();
+    output_shape[rank - 2] = geometry.output.0;
+    output_shape[rank - 1] = geometry.output.1;
+    Ok(Some(PlaneDepthwise {
+        geometry,
+        kernel: Arc::new(kernel.into_tensor().into_shape(&[channels, kh, kw])?),
+        bias: Arc::new(bias),
+        output_shape,
+    }))
+}
+
+/// Replaces every depthwise convolution [`PlaneDepthwise`] can run in `model` (decluttered)
+/// with it; returns how many it replaced.
+///
+/// # Errors
+/// tract's error when a fact cannot be read or a patch does not apply.
+pub fn substitute(model: &mut TypedModel) -> TractResult<usize> {
+    let mut replaced = 0;
+    for id in model.eval_order()? {
+        let node = model.node(id);
+        let Some(conv) = node.op_as::<Conv>() else {
+            continue;
+        };
+        let Some(op) = plane_op(model, node, conv)? else {
+            continue;
+        };
+        let patch = TypedModelPatch::replace_single_op(model, node, &node.inputs[..1], op)?;
+        patch.apply(model)?;
+        replaced += 1;
+    }
+    Ok(replaced)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tract_linalg::multithread::Executor;
+    use tract_onnx::tract_core::ops::cnn::{PaddingSpec, PoolSpec};
+
+    struct Case {
+        channels: usize,
+        size: (usize, usize),
+        kernel: usize,
+        stride: usize,
+        dilation: usize,
+        padding: PaddingSpec,
+    }
+
+    fn values(n: usize, seed: f32) -> Vec<f32> {
+        (0..n)
+            .map(|i| (i as f32 * 0.37 + seed).sin() * 2.0)
+            .collect()
+    }
+
+    fn model(case: &Case) -> TypedModel {
+        let c = case.channels;
+        let k = case.kernel;
+        let mut model = TypedModel::default();
+        let x = model
+            .add_source("x", f32::fact([1, c, case.size.0, case.size.1]))
+            .unwrap();
+        let kernel =
+            tract_ndarray::ArrayD::from_shape_vec(vec![c, 1, k, k], values(c * k * k, 0.3))
+                .unwrap()
+                .into_tensor();
+        let kernel = model.add_const("kernel", kernel).unwrap();
+        let bias = model.add_const("bias", tensor1(&values(c, 1.7))).unwrap();
+        let conv = Conv {
+            pool_spec: PoolSpec {
+                data_format: DataFormat::NCHW,
+                kernel_shape: tvec!(k, k),
+                padding: case.padding.clone(),
+                dilations: Some(tvec!(case.dilation, case.dilation)),
+                strides: Some(tvec!(case.stride, case.stride)),
+                input_channels: c,
+                output_channels: c,
+            },
+            kernel_fmt: KernelFormat::OIHW,
+            group: c,
+            q_params: None,
+        };
+        let y = model.wire_node("dw", conv, &[x, kernel, bias]).unwrap();
+        model.select_output_outlets(&y).unwrap();
+        model
+    }
+
+    fn run_plan(model: TypedModel, input: &Tensor) -> Vec<f32> {
+        run_on(model, input, Executor::SingleThread)
+    }
+
+    fn run_on(model: TypedModel, input: &Tensor, executor: Executor) -> Vec<f32> {
+        let plan =
+            super::super::runnable_with(model, executor, super::super::Depthwise::Tract).unwrap();
+        let out = plan.run(tvec!(input.clone().into_tvalue())).unwrap();
+        let view = out[0].try_as_plain_ram().unwrap();
+        view.as_slice::<f32>().unwrap().to_vec()
+    }
+
+    #[test]
+    fn plane_depthwise_matches_tract_on_every_geometry() {
+        let cases = [
+            (
+                3,
+                (9, 7),
+                3,
+                1,
+                1,
+                PaddingSpec::Explicit(tvec!(1, 1), tvec!(1, 1)),
+            ),
+            (
+                4,
+                (16, 16),
+                3,
+                2,
+                1,
+                PaddingSpec::Explicit(tvec!(0, 0), tvec!(1, 1)),
+            ),
+            (
+                5,
+                (17, 13),
+                5,
+                2,
+                1,
+                PaddingSpec::Explicit(tvec!(2, 1), tvec!(2, 2)),
+            ),
+            (2, (12, 11), 5, 1, 1, PaddingSpec::SameUpper),
+            (
+                3,
+                (15, 14),
+                3,
+                1,
+                2,
+                PaddingSpec::Explicit(tvec!(2, 2), tvec!(2, 2)),
+            ),
+            (2, (10, 9), 3, 3, 1, PaddingSpec::Valid),
+            (6, (8, 8), 3, 2, 1, PaddingSpec::SameLower),
+        ];
+        for (channels, size, kernel, stride, dilation, padding) in cases {
+            let case = Case {
+                channels,
+                size,
+                kernel,
+                stride,
+                dilation,
+                padding,
+            };
+            let input = tract_ndarray::ArrayD::from_shape_vec(
+                vec![1, channels, size.0, size.1],
+                values(channels * size.0 * size.1, 0.9),
+            )
+            .unwrap()
+            .into_tensor();
+            let reference = run_plan(model(&case), &input);
+            let mut swapped = model(&case).into_decluttered().unwrap();
+            assert_eq!(substitute(&mut swapped).unwrap(), 1, "{:?}", case.padding);
+            assert!(swapped.nodes().iter().any(|n| n.op_is::<PlaneDepthwise>()));
+            let ours = run_plan(swapped.clone(), &input);
+            // Planes split across threads compute exactly what one thread does.
+            assert_eq!(run_on(swapped, &input, Executor::multithread(2)), ours);
+            assert_eq!(ours.len(), reference.len(), "{:?}", case.padding);
+            let worst = ours
+                .iter()
+                .zip(&reference)
+                .map(|(a, b)| (a - b).abs())
+                .fold(0.0f32, f32::max);
+            assert!(worst < 1e-5, "{:?}: max difference {worst}", case.padding);
+        }
+    }
+
+    #[test]
+    fn the_portable_and_vectorised_loops_agree() {
+        let g = Geometry {
+            batch: 1,
+            channels: 3,
+            input: (11, 10),
+            output: (6, 5),
+            kernel: (3, 3),
+            strides: (2, 2),
+            dilations: (1, 1),
+            pad: (1, 1),
+        };
+        let (kernel, bias, input) = (values(27, 0.1), values(3, 0.2), values(330, 0.4));
+        let mut a = vec![0.0; 90];
+        let mut b = vec![0.0; 90];
+        run_portable(&g, &kernel, &bias, &input, &mut a).unwrap();
+        run(&g, &kernel, &bias, &input, &mut b).unwrap();
+        for (x, y) in a.iter().zip(&b) {
+            assert!((x - y).abs() < 1e-5);
+        }
+    }
+
+    #[test]
+    fn grouped_but_not_depthwise_convolutions_stay() {
+        let mut m = model(&Case {
+            channels: 4,
+            size: (8, 8),
+            kernel: 3,
+            stride: 1,
+            dilation: 1,
+            padding: PaddingSpec::Valid,
+        });
+        let id = m.node_by_name("dw").unwrap().id;
+        let conv = m.node_mut(id).op_as_mut::<Conv>().unwrap();
+        conv.q_params = Some(i8::datum_type());
+        assert_eq!(substitute(&mut m).unwrap(), 0);
+    }
+}
