@@ -176,14 +176,14 @@ unsafe fn dots_i16_avx2(row: &[i16], queries: &[i16], out: &mut [i32]) {
             }
             q0 += BLOCK;
         }
-        for q in q0..nq {
+        for (q, o) in out.iter_mut().enumerate().take(nq).skip(q0) {
             let mut a = _mm256_setzero_si256();
             for c in (0..n).step_by(LANES) {
                 let r = _mm256_loadu_si256(row.as_ptr().add(c).cast());
                 let x = _mm256_loadu_si256(queries.as_ptr().add(q * n + c).cast());
                 a = _mm256_add_epi32(a, _mm256_madd_epi16(r, x));
             }
-            out[q] = sum(a);
+            *o = sum(a);
         }
     }
 }
