@@ -143,7 +143,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     );
 
     let macs = feature_trunk_macs(&weights.arch, size, &DEFAULT_LAYERS)?;
-    for (label, plan) in [("tract's depthwise", &tract_dw), ("edge's depthwise", &single)] {
+    for (label, plan) in [
+        ("tract's depthwise", &tract_dw),
+        ("edge's depthwise", &single),
+    ] {
         print_profile(label, plan, &input, args.iters, &macs)?;
     }
     Ok(())

@@ -91,14 +91,32 @@ fn held_out_loss(net: &StudentNet, held: &TrainingSet, batch: usize, device: &De
 
 /// The run's identity for checkpoints: shape, data, settings that change the result. The
 /// step budget is left out on purpose: a finished run may be resumed to train longer.
+/// The images are fingerprinted exactly (their pixels are the same on every machine);
+/// the targets (their absolute sum) only to three significant digits, enough to tell another teacher apart
+/// but not float rounding (the edge's depthwise kernel differs from tract's by ~1e-7,
+/// so a checkpoint stays resumable on a machine without it).
 fn run_id(arch: &StudentArch, train: &TrainingSet, config: &StudentConfig) -> String {
+    let pixels = train
+        .images
+        .iter()
+        .fold(0xcbf2_9ce4_8422_2325u64, |h, image| {
+            image
+                .as_raw()
+                .iter()
+                .fold(h, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+        });
     let checksum: f64 = train
         .targets
         .iter()
-        .map(|t| t.iter().step_by(97).map(|&v| f64::from(v)).sum::<f64>())
+        .map(|t| {
+            t.iter()
+                .step_by(97)
+                .map(|&v| f64::from(v).abs())
+                .sum::<f64>()
+        })
         .sum();
     format!(
-        "{} | {} images {}x{} | targets {checksum:.6e} | batch {} lr {} q {} seed {}",
+        "{} | {} images {}x{} pixels {pixels:016x} | targets {checksum:.2e} | batch {} lr {} q {} seed {}",
         arch.describe(),
         train.len(),
         train.input.1,
@@ -235,4 +253,47 @@ pub fn train_student(
         history: state.history,
         seconds: start.elapsed().as_secs_f64(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use image::RgbImage;
+
+    fn set(targets: Vec<Vec<f32>>, pixel: u8) -> TrainingSet {
+        let mut image = RgbImage::new(8, 8);
+        image.put_pixel(3, 4, image::Rgb([pixel, 7, 9]));
+        TrainingSet {
+            input: (8, 8),
+            grid: (2, 2),
+            channels: 2,
+            images: vec![image; targets.len()],
+            targets,
+            mean: vec![0.0; 2],
+            std: vec![1.0; 2],
+        }
+    }
+
+    #[test]
+    fn a_run_is_the_same_run_across_float_rounding_but_not_across_data() {
+        let arch = StudentArch::anomaly_student(2);
+        let config = StudentConfig::default();
+        let targets: Vec<Vec<f32>> = (0..300)
+            .map(|i| (0..8).map(|j| ((i * 8 + j) as f32 * 0.37).sin()).collect())
+            .collect();
+        let id = run_id(&arch, &set(targets.clone(), 200), &config);
+        // What another depthwise kernel changes: the last bits of the targets.
+        let rounded: Vec<Vec<f32>> = targets
+            .iter()
+            .map(|t| t.iter().map(|v| v * (1.0 + 3e-7)).collect())
+            .collect();
+        assert_eq!(run_id(&arch, &set(rounded, 200), &config), id);
+        // Another image, or another teacher's targets, is another run.
+        assert_ne!(run_id(&arch, &set(targets.clone(), 201), &config), id);
+        let other: Vec<Vec<f32>> = targets
+            .iter()
+            .map(|t| t.iter().map(|v| v * 1.5).collect())
+            .collect();
+        assert_ne!(run_id(&arch, &set(other, 200), &config), id);
+    }
 }
