@@ -13,7 +13,8 @@ use shared::bundle::{Bundle, FEATURES_ONNX};
 use trainer::eval::{evaluate_bundle, EvalConfig};
 use trainer::features::FeatureExtractor;
 use trainer::fit::{
-    fit, FeatureSource, FitConfig, FitError, Fitted, ModelChoice, ANOMALY_STUDENT_KEY, STUDENT_KEY,
+    fit, FeatureSource, FitConfig, FitError, Fitted, ModelChoice, ANOMALY_STUDENT_KEY,
+    DEFAULT_ANOMALY_HARD_QUANTILE, STUDENT_KEY,
 };
 use trainer::student::{
     pair_graph, student_graph, train_student, Augment, StudentArch, StudentConfig, StudentError,
@@ -226,12 +227,24 @@ fn a_tiny_teacher_student_pair_trains_exports_passes_parity_and_evaluates() {
     let dir = TempDir::create("student-pair");
     let data = dataset(&dir.0);
     let weights = TeacherWeights::load_default().unwrap();
-    let (out, fitted) = fit_tiny(&dir.0, &data, ModelChoice::default_student(), 2);
+    // Kept by separation (not the default) so that path runs end to end too.
+    let pair = ModelChoice::Student {
+        hard_quantile: DEFAULT_ANOMALY_HARD_QUANTILE,
+        anomalies: SyntheticAnomalies::Off,
+        select_by_separation: true,
+    };
+    let (out, fitted) = fit_tiny(&dir.0, &data, pair, 2);
     let feature = fitted.student.as_ref().expect("a feature student summary");
     let anomaly = fitted.anomaly_student.as_ref().expect("an anomaly student");
     assert_eq!((feature.steps, anomaly.steps), (2, 2));
     assert_eq!(anomaly.training_images, feature.training_images);
     assert!(anomaly.held_out_loss.is_finite());
+    // The anomaly student's weights were kept by how well they separate held-out goods
+    // from their synthetic-anomaly copies; the feature student's by held-out loss.
+    let separation = anomaly.separation.expect("a separation figure");
+    assert!((0.0..=1.0).contains(&separation.auroc), "{separation:?}");
+    assert!(separation.margin.is_finite());
+    assert!(feature.separation.is_none());
     assert!(dir.0.join("ckpt/anomaly/state.json").is_file());
 
     let bundle = Bundle::read_from(&out).unwrap();

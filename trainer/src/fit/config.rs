@@ -12,9 +12,11 @@ pub const DEFAULT_LAYERS_ARG: &str = "stride8,stride16";
 /// which with the 2.8 MB feature graph keeps the default bundle under 5 MB.
 pub const DEFAULT_MAX_ENTRIES: usize = 14_000;
 
-/// EfficientAD's hard-feature loss quantile for the anomaly student: only the worst
-/// 0.1 % of squared errors in a batch train it.
-pub const DEFAULT_ANOMALY_HARD_QUANTILE: f32 = 0.999;
+/// The anomaly student's hard-feature loss quantile: 0, plain mean squared error. With
+/// our 1,000 steps (EfficientAD trains 70,000) its 0.999 left the student noisy on good
+/// parts: bottle image AUROC 0.80 against 0.98 with 0 (0.975 with 0.9), same feature
+/// student.
+pub const DEFAULT_ANOMALY_HARD_QUANTILE: f32 = 0.0;
 
 /// Numeric precision of a global bank.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,6 +71,9 @@ pub enum ModelChoice {
         /// (default: good images only, as in EfficientAD without its ImageNet penalty)
         /// or `Restore` (good-part features on defects; measured worse on bottle).
         anomalies: SyntheticAnomalies,
+        /// Keep the anomaly student's weights that best separate held-out goods from
+        /// their synthetic-anomaly copies, rather than those of the lowest held-out loss.
+        select_by_separation: bool,
     },
 }
 
@@ -106,12 +111,14 @@ impl ModelChoice {
         }
     }
 
-    /// The default teacher–student pair: EfficientAD's hard-feature quantile.
+    /// The default teacher–student pair: plain squared error, good images only, the
+    /// weights of the lowest held-out loss.
     #[must_use]
     pub fn default_student() -> Self {
         ModelChoice::Student {
             hard_quantile: DEFAULT_ANOMALY_HARD_QUANTILE,
             anomalies: SyntheticAnomalies::Off,
+            select_by_separation: false,
         }
     }
 
@@ -135,6 +142,7 @@ impl ModelChoice {
         let ModelChoice::Student {
             hard_quantile,
             anomalies,
+            select_by_separation,
         } = *self
         else {
             return None;
@@ -142,6 +150,7 @@ impl ModelChoice {
         Some(StudentConfig {
             hard_quantile,
             synthetic_anomalies: anomalies,
+            select_by_separation,
             checkpoint_dir: feature.checkpoint_dir.as_ref().map(|d| d.join("anomaly")),
             ..feature.clone()
         })

@@ -9,10 +9,15 @@ use std::time::Instant;
 use super::error::FitError;
 use crate::data::{self, Sample};
 use crate::features::{FeatureError, FeatureExtractor};
+use crate::student::checkpoint::Separation;
+use crate::student::train::train_student_separating;
 use crate::student::{
-    pair_graph, student_graph, train_student, Augment, StudentArch, StudentConfig, TrainedStudent,
-    TrainingSet,
+    pair_graph, student_graph, Augment, StudentArch, StudentConfig, TrainedStudent, TrainingSet,
 };
+
+/// Mixed into the student seed for the separation set's anomalies, so that they differ
+/// from the training copies' anomalies.
+const SEPARATION_SEED: u64 = 0x5e9a_7a11;
 
 /// What distilling produced, for the summary and the manifest.
 #[derive(Debug, Clone, PartialEq)]
@@ -29,6 +34,9 @@ pub struct StudentSummary {
     pub stopped_early: bool,
     /// Training images including augmented copies.
     pub training_images: usize,
+    /// Separation of the kept weights (held-out goods vs their synthetic-anomaly
+    /// copies), when they were chosen by it.
+    pub separation: Option<Separation>,
     /// Seconds computing teacher targets.
     pub targets_seconds: f64,
     /// Seconds training.
@@ -143,9 +151,29 @@ fn train_one(
         Some((&train.mean, &train.std)),
         false,
     )?;
+    // An anomaly student is judged by how its error separates defects from good parts:
+    // two synthetic-anomaly copies of each held-out image, targets from the same network.
+    let anomalous = if config.select_by_separation {
+        Some(TrainingSet::anomalous(
+            teacher,
+            held,
+            loader,
+            (config.seed ^ SEPARATION_SEED, 2),
+            (&train.mean, &train.std),
+        )?)
+    } else {
+        None
+    };
     let targets_seconds = start.elapsed().as_secs_f64();
     let arch = arch(train.channels);
-    let trained = train_student(&arch, &train, &held_set, config, progress)?;
+    let trained = train_student_separating(
+        &arch,
+        &train,
+        &held_set,
+        anomalous.as_ref(),
+        config,
+        progress,
+    )?;
     let summary = StudentSummary {
         arch: arch.describe(),
         steps: trained.steps,
@@ -153,6 +181,7 @@ fn train_one(
         held_out_loss: trained.best_loss,
         stopped_early: trained.stopped_early,
         training_images: train.len(),
+        separation: trained.separation,
         targets_seconds,
         train_seconds: trained.seconds,
     };

@@ -20,14 +20,45 @@ pub struct TrainState {
     pub run: String,
     /// Steps done.
     pub step: usize,
-    /// Lowest held-out loss so far.
+    /// Held-out loss of the kept weights (the lowest so far, unless the weights are
+    /// chosen by separation).
     pub best_loss: f32,
-    /// The step that reached it.
+    /// The step of the kept weights.
     pub best_step: usize,
-    /// Evaluations since the last 1 % improvement.
+    /// Evaluations since the last 1 % improvement of the lowest held-out loss.
     pub stale_evals: usize,
     /// `(step, train loss, held-out loss)` at every evaluation.
     pub history: Vec<(usize, f32, f32)>,
+    /// Lowest held-out loss so far (`None` in checkpoints written before it was kept
+    /// apart from `best_loss`).
+    #[serde(default)]
+    pub lowest_loss: Option<f32>,
+    /// Separation of the kept weights, when weights are chosen by it.
+    #[serde(default)]
+    pub best_separation: Option<Separation>,
+    /// `(step, separation)` at every evaluation, when it is measured.
+    #[serde(default)]
+    pub separations: Vec<(usize, Separation)>,
+}
+
+/// How well an anomaly student's error tells held-out goods from the same images with
+/// synthetic anomalies: image score = the largest per-cell squared error (mean over
+/// channels), as the pair's map scores a frame.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Separation {
+    /// Image AUROC, anomalous copies against goods.
+    pub auroc: f32,
+    /// Median anomalous score over the highest good score (> 1: most defects above
+    /// every good part); breaks AUROC ties, which synthetic defects make common.
+    pub margin: f32,
+}
+
+impl Separation {
+    /// `true` when `self` separates better than `other`.
+    #[must_use]
+    pub fn beats(&self, other: &Separation) -> bool {
+        (self.auroc, self.margin) > (other.auroc, other.margin)
+    }
 }
 
 /// The checkpoint folder's files.
@@ -137,5 +168,30 @@ impl Checkpoints {
         let path = self.file("optimizer.bpk");
         let record = OptimizerRecord::load(&path).map_err(|e| failed(&path, format!("{e:?}")))?;
         Ok((last, optimizer.load_record(record), best, state))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn separation_ranks_by_auroc_then_margin() {
+        let s = |auroc, margin| Separation { auroc, margin };
+        assert!(s(0.9, 0.5).beats(&s(0.8, 3.0)));
+        assert!(s(1.0, 1.4).beats(&s(1.0, 1.2)));
+        assert!(!s(1.0, 1.2).beats(&s(1.0, 1.2)));
+        assert!(!s(0.7, 9.0).beats(&s(0.8, 0.1)));
+    }
+
+    #[test]
+    fn a_state_written_before_separation_still_loads() {
+        let old = r#"{"run":"r","step":100,"best_loss":0.5,"best_step":50,"stale_evals":1,
+                      "history":[[50,1.0,0.5],[100,0.9,0.6]]}"#;
+        let state: TrainState = serde_json::from_str(old).unwrap();
+        assert_eq!((state.step, state.best_step), (100, 50));
+        assert_eq!(state.lowest_loss, None);
+        assert_eq!(state.best_separation, None);
+        assert!(state.separations.is_empty());
     }
 }

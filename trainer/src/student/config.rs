@@ -31,6 +31,10 @@ pub struct StudentConfig {
     /// What every other augmented copy's synthetic anomaly teaches (feature students:
     /// follow; anomaly students: off by default, or restore; see [`SyntheticAnomalies`]).
     pub synthetic_anomalies: SyntheticAnomalies,
+    /// Keep the weights that best separate held-out goods from the same images with
+    /// synthetic anomalies (an anomaly student), rather than those of the lowest
+    /// held-out loss (a feature student).
+    pub select_by_separation: bool,
     /// Steps between held-out evaluations (and checkpoints).
     pub eval_every: usize,
     /// Evaluations without a 1 % improvement of the held-out loss before stopping.
@@ -55,6 +59,7 @@ impl Default for StudentConfig {
             variants: 3,
             hard_quantile: 0.0,
             synthetic_anomalies: SyntheticAnomalies::Follow,
+            select_by_separation: false,
             eval_every: 50,
             patience: 6,
             checkpoint_dir: None,

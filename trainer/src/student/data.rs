@@ -73,6 +73,13 @@ pub struct Augment {
     pub anomalies: SyntheticAnomalies,
 }
 
+/// Whether copy `v` of an image (0: the image itself) carries a synthetic anomaly under
+/// `augment`: every other augmented copy, unless anomalies are off.
+#[must_use]
+pub fn carries_anomaly(augment: Augment, v: usize) -> bool {
+    augment.anomalies != SyntheticAnomalies::Off && v > 0 && v.is_multiple_of(2)
+}
+
 /// Augmented copies of one image at the input size, each as (network input, image the
 /// target is computed from): the image itself, then `variants − 1` copies, each flipped
 /// and jittered with probability ½, every other one also carrying a synthetic anomaly
@@ -100,7 +107,7 @@ pub fn augmented(image: &RgbImage, augment: Augment, index: usize) -> Vec<(RgbIm
             }
         }
         let target = copy.clone();
-        if augment.anomalies != SyntheticAnomalies::Off && v % 2 == 0 {
+        if carries_anomaly(augment, v) {
             let kind = AnomalyKind::ALL[rng.below(AnomalyKind::ALL.len())];
             copy = synthesize(&copy, kind, &mut rng).0;
         }
@@ -200,6 +207,40 @@ impl TrainingSet {
         })
     }
 
+    /// Held-out images with synthetic anomalies, for telling how well a student separates
+    /// defects from good parts: `per_image` anomalous copies of each of `items` (flipped
+    /// and jittered like training copies), each with `teacher`'s output on it as target,
+    /// normalised with `stats`.
+    ///
+    /// # Errors
+    /// As [`TrainingSet::build`].
+    pub fn anomalous<T, F>(
+        teacher: &FeatureExtractor,
+        items: &[T],
+        load: F,
+        (seed, per_image): (u64, usize),
+        stats: (&[f32], &[f32]),
+    ) -> Result<Self, FeatureError>
+    where
+        T: Sync,
+        F: Fn(&T) -> Result<RgbImage, FeatureError> + Sync,
+    {
+        let augment = Augment {
+            variants: 2 * per_image.max(1) + 1,
+            seed,
+            anomalies: SyntheticAnomalies::Follow,
+        };
+        let mut set = TrainingSet::build(teacher, items, load, augment, Some(stats), false)?;
+        let keep: Vec<bool> = (0..set.len())
+            .map(|i| carries_anomaly(augment, i % augment.variants))
+            .collect();
+        let mut flags = keep.iter();
+        set.images.retain(|_| *flags.next().unwrap_or(&false));
+        let mut flags = keep.iter();
+        set.targets.retain(|_| *flags.next().unwrap_or(&false));
+        Ok(set)
+    }
+
     /// Number of training images (augmented copies included).
     #[must_use]
     pub fn len(&self) -> usize {
@@ -279,6 +320,22 @@ mod tests {
         assert_eq!(restore[2].0, a[2].0);
         assert_eq!(restore[2].1, plain[2].0);
         assert_eq!(restore[1], a[1]);
+    }
+
+    #[test]
+    fn every_other_copy_and_only_those_carry_an_anomaly() {
+        let augment = Augment {
+            variants: 5,
+            seed: 1,
+            anomalies: SyntheticAnomalies::Follow,
+        };
+        let flags: Vec<bool> = (0..5).map(|v| carries_anomaly(augment, v)).collect();
+        assert_eq!(flags, [false, false, true, false, true]);
+        let off = Augment {
+            anomalies: SyntheticAnomalies::Off,
+            ..augment
+        };
+        assert!((0..5).all(|v| !carries_anomaly(off, v)));
     }
 
     #[test]

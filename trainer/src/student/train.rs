@@ -12,7 +12,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use super::arch::{host_vec, StudentArch, StudentNet};
 use super::batch::{batch_indices, tensors};
-use super::checkpoint::{Checkpoints, TrainState};
+use super::checkpoint::{Checkpoints, Separation, TrainState};
 use super::config::{StudentConfig, TrainDevice};
 use super::data::TrainingSet;
 use super::error::StudentError;
@@ -39,6 +39,8 @@ pub struct TrainedStudent {
     pub stopped_early: bool,
     /// `(step, train loss, held-out loss)` at every evaluation.
     pub history: Vec<(usize, f32, f32)>,
+    /// Separation of the kept weights, when they were chosen by it.
+    pub separation: Option<Separation>,
     /// Seconds spent in this call.
     pub seconds: f64,
 }
@@ -89,6 +91,50 @@ fn held_out_loss(net: &StudentNet, held: &TrainingSet, batch: usize, device: &De
     (total / count.max(1) as f64) as f32
 }
 
+/// Per image of `set`: the largest per-cell squared error of `net` (mean over channels).
+fn image_errors(net: &StudentNet, set: &TrainingSet, batch: usize, device: &Device) -> Vec<f32> {
+    let net = net.valid();
+    let cells = set.grid.0 * set.grid.1;
+    let all: Vec<usize> = (0..set.len()).collect();
+    let mut out = Vec::with_capacity(set.len());
+    for chunk in all.chunks(batch.max(1)) {
+        let (x, t) = tensors(set, chunk, device);
+        let per_cell = host_vec((net.forward(x) - t).powi_scalar(2).mean_dim(1).into_data());
+        out.extend(
+            per_cell
+                .chunks_exact(cells.max(1))
+                .map(|c| c.iter().copied().fold(f32::MIN, f32::max)),
+        );
+    }
+    out
+}
+
+/// How well `net`'s error separates `anomalous` from `good` (see [`Separation`]).
+fn separation(
+    net: &StudentNet,
+    good: &TrainingSet,
+    anomalous: &TrainingSet,
+    batch: usize,
+    device: &Device,
+) -> Separation {
+    let good = image_errors(net, good, batch, device);
+    let mut bad = image_errors(net, anomalous, batch, device);
+    let labels: Vec<bool> = good
+        .iter()
+        .map(|_| false)
+        .chain(bad.iter().map(|_| true))
+        .collect();
+    let scores: Vec<f32> = good.iter().chain(&bad).copied().collect();
+    let auroc = crate::metrics::roc_auc(&scores, &labels).map_or(f32::NAN, |a| a as f32);
+    let top_good = good.iter().copied().fold(f32::MIN, f32::max);
+    bad.sort_by(f32::total_cmp);
+    let median = bad.get(bad.len() / 2).copied().unwrap_or(f32::NAN);
+    Separation {
+        auroc,
+        margin: median / top_good.max(f32::MIN_POSITIVE),
+    }
+}
+
 /// The run's identity for checkpoints: shape, data, settings that change the result. The
 /// step budget is left out on purpose: a finished run may be resumed to train longer.
 /// The images are fingerprinted exactly (their pixels are the same on every machine);
@@ -116,7 +162,7 @@ fn run_id(arch: &StudentArch, train: &TrainingSet, config: &StudentConfig) -> St
         })
         .sum();
     format!(
-        "{} | {} images {}x{} pixels {pixels:016x} | targets {checksum:.2e} | batch {} lr {} q {} seed {}",
+        "{} | {} images {}x{} pixels {pixels:016x} | targets {checksum:.2e} | batch {} lr {} q {} seed {}{}",
         arch.describe(),
         train.len(),
         train.input.1,
@@ -124,7 +170,12 @@ fn run_id(arch: &StudentArch, train: &TrainingSet, config: &StudentConfig) -> St
         config.batch,
         config.learning_rate,
         config.hard_quantile,
-        config.seed
+        config.seed,
+        if config.select_by_separation {
+            " | kept by separation"
+        } else {
+            ""
+        }
     )
 }
 
@@ -142,7 +193,7 @@ fn progress_bar(config: &StudentConfig, show: bool) -> ProgressBar {
 }
 
 /// Trains `arch` on `train`, early-stopping on `held` (targets normalised with
-/// `train`'s statistics).
+/// `train`'s statistics) and keeping the weights of the lowest held-out loss.
 ///
 /// # Errors
 /// Bad settings, a grid mismatch, divergence, checkpoint I/O.
@@ -150,6 +201,24 @@ pub fn train_student(
     arch: &StudentArch,
     train: &TrainingSet,
     held: &TrainingSet,
+    config: &StudentConfig,
+    progress: bool,
+) -> Result<TrainedStudent, StudentError> {
+    train_student_separating(arch, train, held, None, config, progress)
+}
+
+/// As [`train_student`]; with `anomalous` (held-out images with synthetic anomalies),
+/// the kept weights are those that separate them best from `held` (an anomaly
+/// student's purpose), the held-out loss breaking ties; early stopping still follows
+/// the held-out loss.
+///
+/// # Errors
+/// Bad settings, a grid mismatch, divergence, checkpoint I/O.
+pub fn train_student_separating(
+    arch: &StudentArch,
+    train: &TrainingSet,
+    held: &TrainingSet,
+    anomalous: Option<&TrainingSet>,
     config: &StudentConfig,
     progress: bool,
 ) -> Result<TrainedStudent, StudentError> {
@@ -182,6 +251,9 @@ pub fn train_student(
         best_step: 0,
         stale_evals: 0,
         history: Vec::new(),
+        lowest_loss: None,
+        best_separation: None,
+        separations: Vec::new(),
     };
     let checkpoints = config.checkpoint_dir.as_deref().map(Checkpoints::new);
     if let Some(cp) = checkpoints.as_ref().filter(|c| config.resume && c.exists()) {
@@ -215,22 +287,41 @@ pub fn train_student(
             let train_loss = recent.iter().sum::<f32>() / recent.len().max(1) as f32;
             recent.clear();
             state.history.push((state.step, train_loss, held_loss));
-            if held_loss < state.best_loss {
-                if held_loss < 0.99 * state.best_loss {
-                    state.stale_evals = 0;
-                } else {
-                    state.stale_evals += 1;
-                }
-                state.best_loss = held_loss;
-                state.best_step = state.step;
-                best = net.clone();
+            let lowest = state.lowest_loss.unwrap_or(state.best_loss);
+            if held_loss < 0.99 * lowest {
+                state.stale_evals = 0;
             } else {
                 state.stale_evals += 1;
             }
-            bar.set_message(format!(
-                "loss {train_loss:.3}, held-out {held_loss:.3} (best {:.3} at {})",
-                state.best_loss, state.best_step
-            ));
+            state.lowest_loss = Some(lowest.min(held_loss));
+            let separated = anomalous.map(|a| separation(&net, held, a, config.batch, &plain));
+            let keep = match (separated, state.best_separation) {
+                (Some(s), Some(b)) => s.beats(&b) || (s == b && held_loss < state.best_loss),
+                (Some(_), None) => true,
+                (None, _) => held_loss < state.best_loss,
+            };
+            if let Some(s) = separated {
+                state.separations.push((state.step, s));
+            }
+            if keep {
+                state.best_loss = held_loss;
+                state.best_step = state.step;
+                state.best_separation = separated;
+                best = net.clone();
+            }
+            bar.set_message(match state.best_separation {
+                Some(b) => format!(
+                    "loss {train_loss:.3}, held-out {held_loss:.3}, separation AUROC {:.3} margin {:.2} (kept: step {})",
+                    separated.map_or(f32::NAN, |s| s.auroc),
+                    separated.map_or(f32::NAN, |s| s.margin),
+                    state.best_step
+                )
+                .replace("(kept", &format!("(best {:.3}/{:.2}, kept", b.auroc, b.margin)),
+                None => format!(
+                    "loss {train_loss:.3}, held-out {held_loss:.3} (best {:.3} at {})",
+                    state.best_loss, state.best_step
+                ),
+            });
             if let Some(cp) = &checkpoints {
                 cp.save(&net, &optimizer, &best, &state)?;
             }
@@ -251,6 +342,7 @@ pub fn train_student(
         best_loss: state.best_loss,
         stopped_early,
         history: state.history,
+        separation: state.best_separation,
         seconds: start.elapsed().as_secs_f64(),
     })
 }
