@@ -108,11 +108,14 @@ impl EvalOp for PlaneDepthwise {
             self.kernel.try_as_plain_ram()?,
             self.bias.try_as_plain_ram()?,
         );
+        let operands = Operands {
+            kernel: kernel.as_slice::<f32>()?,
+            bias: bias.as_slice::<f32>()?,
+            input: data,
+        };
         run(
             g,
-            kernel.as_slice::<f32>()?,
-            bias.as_slice::<f32>()?,
-            data,
+            operands,
             output.try_as_plain_ram_mut()?.as_slice_mut::<f32>()?,
         )?;
         Ok(tvec!(output.into_tvalue()))
@@ -147,49 +150,40 @@ pub fn available() -> bool {
     }
 }
 
-fn run(
-    g: &Geometry,
-    kernel: &[f32],
-    bias: &[f32],
-    input: &[f32],
-    output: &mut [f32],
-) -> TractResult<()> {
+/// What one evaluation reads: `[C, kh, kw]` weights, `[C]` bias, the `[N, C, H, W]` input.
+#[derive(Clone, Copy)]
+struct Operands<'a> {
+    kernel: &'a [f32],
+    bias: &'a [f32],
+    input: &'a [f32],
+}
+
+fn run(g: &Geometry, x: Operands<'_>, output: &mut [f32]) -> TractResult<()> {
     #[cfg(target_arch = "x86_64")]
     if available() {
-        return planes(
-            g,
-            kernel,
-            bias,
-            input,
-            output,
-            |w, starts, phases, b, acc| {
-                // SAFETY: the CPU has AVX2 and FMA (`available`), and every tap window
-                // `start..start + acc.len()` lies in `phases` (`planes` asserts it).
-                unsafe { taps_avx2(w, starts, phases, b, acc) }
-            },
-        );
+        return planes(g, x, output, |w, starts, phases, b, acc| {
+            // SAFETY: the CPU has AVX2 and FMA (`available`), and every tap window
+            // `start..start + acc.len()` lies in `phases` (`planes` asserts it).
+            unsafe { taps_avx2(w, starts, phases, b, acc) }
+        });
     }
-    run_portable(g, kernel, bias, input, output)
+    run_portable(g, x, output)
 }
 
 /// The same arithmetic without target features (other architectures, and tests).
-fn run_portable(
-    g: &Geometry,
-    kernel: &[f32],
-    bias: &[f32],
-    input: &[f32],
-    output: &mut [f32],
-) -> TractResult<()> {
-    planes(g, kernel, bias, input, output, taps_portable)
+fn run_portable(g: &Geometry, x: Operands<'_>, output: &mut [f32]) -> TractResult<()> {
+    planes(g, x, output, taps_portable)
 }
 
 /// Every `(n, c)` plane: phase split, then `taps` over the flattened output rows (one
 /// plane's taps: `acc[j] = bias + Σ_t w[t] · phases[starts[t] + j]` for every `j`).
 fn planes(
     g: &Geometry,
-    kernel: &[f32],
-    bias: &[f32],
-    input: &[f32],
+    Operands {
+        kernel,
+        bias,
+        input,
+    }: Operands<'_>,
     output: &mut [f32],
     taps: impl Fn(&[f32], &[usize], &[f32], f32, &mut [f32]) + Sync + Send,
 ) -> TractResult<()> {
@@ -655,8 +649,13 @@ mod tests {
         let (kernel, bias, input) = (values(27, 0.1), values(3, 0.2), values(330, 0.4));
         let mut a = vec![0.0; 90];
         let mut b = vec![0.0; 90];
-        run_portable(&g, &kernel, &bias, &input, &mut a).unwrap();
-        run(&g, &kernel, &bias, &input, &mut b).unwrap();
+        let x = Operands {
+            kernel: &kernel,
+            bias: &bias,
+            input: &input,
+        };
+        run_portable(&g, x, &mut a).unwrap();
+        run(&g, x, &mut b).unwrap();
         for (x, y) in a.iter().zip(&b) {
             assert!((x - y).abs() < 1e-5);
         }
