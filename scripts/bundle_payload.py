@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Extracts one named payload (default `features.onnx`) from a model bundle, following the
-byte layout documented in shared/src/bundle/mod.rs (format version 1). Checks magic,
-version, length and CRC-32 like the Rust reader does.
+byte layout documented in shared/src/bundle/mod.rs (format versions 1 and 2: version 2
+changed only the manifest's content, which this script skips). Checks magic, version,
+length and CRC-32 like the Rust reader does.
 
     python3 scripts/bundle_payload.py model.bundle features.onnx -o features.onnx
 """
@@ -11,14 +12,16 @@ import sys
 import zlib
 
 MAGIC = b"LSIBNDL\0"
+# Versions whose byte layout this script knows (2 added lineage inside the manifest).
+VERSIONS = (1, 2)
 
 
 def payloads(data):
     if len(data) < 22 or data[:8] != MAGIC:
         raise ValueError("not a bundle (bad magic or too short)")
     (version,) = struct.unpack_from("<H", data, 8)
-    if version != 1:
-        raise ValueError(f"format version {version}: this script reads version 1")
+    if version not in VERSIONS:
+        raise ValueError(f"format version {version}: this script reads versions {VERSIONS}")
     n, crc = struct.unpack_from("<QI", data, 10)
     body = data[22:]
     if len(body) != n:

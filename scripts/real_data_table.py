@@ -32,7 +32,8 @@ CONFIGS = {
     "student-position": ["--features", "student", "--model", "position"],
     "student-position-s4": ["--features", "student", "--model", "position", "--layers", "stride8,stage4"],
     "student-pair": ["--model", "student"],
-    "student-pair-restore": ["--model", "student", "--anomaly-copies", "restore"],
+    "student-pair-q0999": ["--model", "student", "--anomaly-hard-quantile", "0.999"],
+    "student-pair-restore": ["--model", "student", "--anomaly-copies", "restore", "--anomaly-hard-quantile", "0.999"],
     "bank-16k": ["--max-entries", "16384"],
     # stage-4 features (35 % cheaper network), with its variants
     "bank-s4": ["--layers", "stride8,stage4", "--max-entries", "16384"],
