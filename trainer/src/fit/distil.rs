@@ -9,10 +9,9 @@ use std::time::Instant;
 use super::error::FitError;
 use crate::data::{self, Sample};
 use crate::features::{FeatureError, FeatureExtractor};
-use crate::student::checkpoint::Separation;
-use crate::student::train::train_student_separating;
 use crate::student::{
-    pair_graph, student_graph, Augment, StudentArch, StudentConfig, TrainedStudent, TrainingSet,
+    pair_graph, student_graph, train_student_separating, Augment, Separation, StudentArch,
+    StudentConfig, TrainedStudent, TrainingSet,
 };
 
 /// Mixed into the student seed for the separation set's anomalies, so that they differ

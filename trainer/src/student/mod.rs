@@ -22,8 +22,9 @@ pub mod export;
 pub mod train;
 
 pub use arch::{ConvSpec, StudentArch, StudentNet};
+pub use checkpoint::Separation;
 pub use config::{StudentConfig, TrainDevice};
 pub use data::{Augment, SyntheticAnomalies, TrainingSet};
 pub use error::StudentError;
 pub use export::{pair_graph, student_graph};
-pub use train::{train_student, TrainedStudent};
+pub use train::{train_student, train_student_separating, TrainedStudent};
