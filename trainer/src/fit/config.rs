@@ -65,7 +65,7 @@ pub enum ModelChoice {
     /// the map is their squared difference, computed inside the bundle's graph (no search). Needs
     /// [`FeatureSource::Student`], whose settings both students share except for these.
     Student {
-        /// The anomaly student's hard-feature quantile (EfficientAD: 0.999).
+        /// The anomaly student's hard-feature quantile (default 0; EfficientAD: 0.999).
         hard_quantile: f32,
         /// What the anomaly student learns from synthetic-anomaly copies: `Off`
         /// (default: good images only, as in EfficientAD without its ImageNet penalty)

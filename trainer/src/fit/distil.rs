@@ -68,8 +68,8 @@ pub fn distil_features(
 
 /// The teacher–student pair (`--model student`): a feature student distilled from
 /// `teacher` as [`distil_features`] does, then an anomaly student trained on the `fit`
-/// images (with `anomaly`'s settings: EfficientAD's hard-feature loss and no synthetic
-/// anomalies by default) to follow the *feature student*, so the device runs two
+/// images (with `anomaly`'s settings: plain squared error and no synthetic anomalies
+/// by default) to follow the *feature student*, so the device runs two
 /// compact networks and never the teacher. Returns an extractor for the pair graph,
 /// whose one output channel is the anomaly map, and both summaries.
 ///

@@ -25,8 +25,9 @@ pub struct StudentConfig {
     /// Copies per training image: the image plus `variants − 1` augmented ones.
     pub variants: usize,
     /// EfficientAD's hard-feature loss: only squared errors at or above this quantile of
-    /// the batch count (0: plain mean squared error, what a feature student wants; 0.999
-    /// is EfficientAD's setting for an anomaly student).
+    /// the batch count (0: plain mean squared error, what both students here use by
+    /// default; 0.999 is EfficientAD's setting for an anomaly student, which it trains
+    /// for 70,000 steps).
     pub hard_quantile: f32,
     /// What every other augmented copy's synthetic anomaly teaches (feature students:
     /// follow; anomaly students: off by default, or restore; see [`SyntheticAnomalies`]).
