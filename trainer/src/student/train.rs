@@ -309,15 +309,13 @@ pub fn train_student_separating(
                 state.best_separation = separated;
                 best = net.clone();
             }
-            bar.set_message(match state.best_separation {
-                Some(b) => format!(
-                    "loss {train_loss:.3}, held-out {held_loss:.3}, separation AUROC {:.3} margin {:.2} (kept: step {})",
-                    separated.map_or(f32::NAN, |s| s.auroc),
-                    separated.map_or(f32::NAN, |s| s.margin),
-                    state.best_step
-                )
-                .replace("(kept", &format!("(best {:.3}/{:.2}, kept", b.auroc, b.margin)),
-                None => format!(
+            bar.set_message(match (separated, state.best_separation) {
+                (Some(now), Some(kept)) => format!(
+                    "loss {train_loss:.3}, held-out {held_loss:.3}, separation AUROC {:.3} \
+                     margin {:.2} (kept step {}: {:.3} / {:.2})",
+                    now.auroc, now.margin, state.best_step, kept.auroc, kept.margin
+                ),
+                _ => format!(
                     "loss {train_loss:.3}, held-out {held_loss:.3} (best {:.3} at {})",
                     state.best_loss, state.best_step
                 ),
