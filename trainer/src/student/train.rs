@@ -138,9 +138,9 @@ fn separation(
 /// The run's identity for checkpoints: shape, data, settings that change the result. The
 /// step budget is left out on purpose: a finished run may be resumed to train longer.
 /// The images are fingerprinted exactly (their pixels are the same on every machine);
-/// the targets (their absolute sum) only to three significant digits, enough to tell another teacher apart
-/// but not float rounding (the edge's depthwise kernel differs from tract's by ~1e-7,
-/// so a checkpoint stays resumable on a machine without it).
+/// the targets (their absolute sum) only to three significant digits, enough to tell
+/// another teacher apart but not float rounding (the edge's depthwise kernel differs
+/// from tract's by ~1e-7, so a checkpoint stays resumable on a machine without it).
 fn run_id(arch: &StudentArch, train: &TrainingSet, config: &StudentConfig) -> String {
     let pixels = train
         .images
