@@ -76,36 +76,47 @@ fn scalar(t: Tensor<1>) -> f32 {
     host_vec(t.into_data()).first().copied().unwrap_or(f32::NAN)
 }
 
-/// Mean squared error of `net` over `held` (plain device, no gradients).
-fn held_out_loss(net: &StudentNet, held: &TrainingSet, batch: usize, device: &Device) -> f32 {
+/// Runs `net` (plain device, no gradients) over `set` in batches of `batch` images and
+/// hands `each` every batch's squared errors `[b, C, h, w]` against the targets.
+fn squared_errors(
+    net: &StudentNet,
+    set: &TrainingSet,
+    batch: usize,
+    device: &Device,
+    mut each: impl FnMut(Tensor<4>),
+) {
     let net = net.valid();
+    let all: Vec<usize> = (0..set.len()).collect();
+    for chunk in all.chunks(batch.max(1)) {
+        let (x, t) = tensors(set, chunk, device);
+        each((net.forward(x) - t).powi_scalar(2));
+    }
+}
+
+/// Mean squared error of `net` over `held`.
+fn held_out_loss(net: &StudentNet, held: &TrainingSet, batch: usize, device: &Device) -> f32 {
     let mut total = 0.0f64;
     let mut count = 0usize;
-    let all: Vec<usize> = (0..held.len()).collect();
-    for chunk in all.chunks(batch.max(1)) {
-        let (x, t) = tensors(held, chunk, device);
-        let err = scalar((net.forward(x) - t).powi_scalar(2).mean());
-        total += f64::from(err) * chunk.len() as f64;
-        count += chunk.len();
-    }
+    squared_errors(net, held, batch, device, |squared| {
+        let images = squared.dims()[0];
+        total += f64::from(scalar(squared.mean())) * images as f64;
+        count += images;
+    });
     (total / count.max(1) as f64) as f32
 }
 
 /// Per image of `set`: the largest per-cell squared error of `net` (mean over channels).
 fn image_errors(net: &StudentNet, set: &TrainingSet, batch: usize, device: &Device) -> Vec<f32> {
-    let net = net.valid();
     let cells = set.grid.0 * set.grid.1;
-    let all: Vec<usize> = (0..set.len()).collect();
     let mut out = Vec::with_capacity(set.len());
-    for chunk in all.chunks(batch.max(1)) {
-        let (x, t) = tensors(set, chunk, device);
-        let per_cell = host_vec((net.forward(x) - t).powi_scalar(2).mean_dim(1).into_data());
+    squared_errors(net, set, batch, device, |squared| {
+        let per_cell = host_vec(squared.mean_dim(1).into_data());
         out.extend(
             per_cell
                 .chunks_exact(cells.max(1))
                 .map(|c| c.iter().copied().fold(f32::MIN, f32::max)),
         );
-    }
+    });
     out
 }
 
