@@ -52,7 +52,7 @@ pub fn runnable(model: TypedModel, executor: Executor) -> TractResult<Plan> {
 /// # Errors
 /// tract's error when optimisation fails.
 pub fn runnable_with(
-    model: TypedModel,
+    mut model: TypedModel,
     executor: Executor,
     depthwise: Depthwise,
 ) -> TractResult<Plan> {
@@ -60,7 +60,6 @@ pub fn runnable_with(
         executor: Some(executor),
         ..RunOptions::default()
     };
-    let mut model = model;
     if depthwise == Depthwise::Fastest && depthwise::available() {
         // Decluttered first so that the convolutions are in their final form (folded
         // scales, constant weights) when they are swapped.
