@@ -24,23 +24,32 @@ CATEGORIES = [
 ]
 
 # name -> trainer fit arguments
+BF = ["--search", "brute-force"]
 CONFIGS = {
-    # the defaults: 10 % coreset, at most 14,000 entries, int8, layers stride8,stride16
+    # the defaults: 10 % coreset, at most 14,000 entries, int8, layers stride8,stride16,
+    # inverted-file search (√entries lists, 8 probed)
     "bank": [],
+    # the same bank searched by brute force (the default before the inverted file)
+    "bank-bf": BF,
+    # inverted-file variants: fewer / more lists probed, more lists
+    "bank-p4": ["--probes", "4"],
+    "bank-p16": ["--probes", "16"],
+    "bank-l256-p8": ["--lists", "256", "--probes", "8"],
     # distilled students (issue 5); the step count is the CLI default unless given
-    "student-bank": ["--features", "student"],
+    "student-bank": ["--features", "student"] + BF,
     "student-position": ["--features", "student", "--model", "position"],
     "student-position-s4": ["--features", "student", "--model", "position", "--layers", "stride8,stage4"],
     "student-pair": ["--model", "student"],
     "student-pair-q0999": ["--model", "student", "--anomaly-hard-quantile", "0.999"],
     "student-pair-restore": ["--model", "student", "--anomaly-copies", "restore", "--anomaly-hard-quantile", "0.999"],
-    "bank-16k": ["--max-entries", "16384"],
+    # brute-force variants, as measured before the inverted file
+    "bank-16k": ["--max-entries", "16384"] + BF,
     # stage-4 features (35 % cheaper network), with its variants
-    "bank-s4": ["--layers", "stride8,stage4", "--max-entries", "16384"],
-    "bank-s4-f32": ["--layers", "stride8,stage4", "--max-entries", "16384", "--precision", "f32"],
-    "bank-s4-1pct": ["--layers", "stride8,stage4", "--max-entries", "16384", "--coreset", "0.01"],
-    "bank-s4-reweight": ["--layers", "stride8,stage4", "--max-entries", "16384", "--reweight", "3"],
-    "bank-s4-wide": ["--layers", "stride8,stage4", "--max-entries", "16384", "--input-size", "448x160"],
+    "bank-s4": ["--layers", "stride8,stage4", "--max-entries", "16384"] + BF,
+    "bank-s4-f32": ["--layers", "stride8,stage4", "--max-entries", "16384", "--precision", "f32"] + BF,
+    "bank-s4-1pct": ["--layers", "stride8,stage4", "--max-entries", "16384", "--coreset", "0.01"] + BF,
+    "bank-s4-reweight": ["--layers", "stride8,stage4", "--max-entries", "16384", "--reweight", "3"] + BF,
+    "bank-s4-wide": ["--layers", "stride8,stage4", "--max-entries", "16384", "--input-size", "448x160"] + BF,
     "position": ["--model", "position"],
     "position-s4": ["--model", "position", "--layers", "stride8,stage4"],
     "position-s4-r1": ["--model", "position", "--layers", "stride8,stage4", "--search-radius", "1"],

@@ -1,5 +1,6 @@
 //! Memory-bank benchmark: coreset selection time, search latency per 32×32 image for the
-//! f32 and int8 global banks, the position-aware bank and the Gaussian baseline (as ratios
+//! f32 and int8 global banks, the int8 bank with its inverted file (and how often it finds
+//! brute force's nearest entry), the position-aware bank and the Gaussian baseline (as ratios
 //! against f32 brute force measured in this process), int8 distance error, sizes and MACs.
 //!
 //! `cargo bench -p trainer --bench bank_search`. Sizes shrink with environment variables
@@ -10,9 +11,9 @@
 use std::time::Instant;
 
 use trainer::bank::{
-    greedy_coreset, score_image, CoresetConfig, CoresetSize, F32Bank, FitGaussian, FitPosition,
-    GaussianConfig, GaussianModel, GridShape, Int8Bank, NearestNeighbours, PatchCoreConfig,
-    PositionBank, PositionBankConfig, SyntheticFeatures,
+    greedy_coreset, index_bank, score_image, CoresetConfig, CoresetSize, F32Bank, FitGaussian,
+    FitPosition, GaussianConfig, GaussianModel, GridShape, Int8Bank, IvfConfig, NearestNeighbours,
+    PatchCoreConfig, PositionBank, PositionBankConfig, SyntheticFeatures,
 };
 
 fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
@@ -136,6 +137,34 @@ fn main() {
     );
 
     let start = Instant::now();
+    let ivf = index_bank(&bank, &IvfConfig::default()).expect("index");
+    let ivf_fit_s = start.elapsed().as_secs_f64();
+    let ivf_ms = time_ms(reps, || {
+        score_image(&ivf, image, grid, &config).expect("ivf score");
+    });
+    let indexed = ivf.search(&test, 1).expect("ivf search");
+    let found = indexed
+        .distances
+        .iter()
+        .zip(&approx.distances)
+        .filter(|(a, b)| (*a - *b).abs() <= 1e-5 * b.max(1.0))
+        .count();
+    let worst = indexed
+        .distances
+        .iter()
+        .zip(&approx.distances)
+        .map(|(a, b)| (a - b) / b.max(1e-6))
+        .fold(0.0f32, f32::max);
+    println!(
+        "inverted file ({} lists, {} probed, k-means {ivf_fit_s:.2} s): int8 brute force's \
+         nearest distance on {:.1}% of patches, at most {:.2}% farther",
+        ivf.lists(),
+        ivf.probes(),
+        100.0 * found as f64 / indexed.distances.len() as f64,
+        100.0 * worst
+    );
+
+    let start = Instant::now();
     let position = PositionBank::fit(&train, grid, &PositionBankConfig::default()).expect("fit");
     let position_fit_s = start.elapsed().as_secs_f64();
     let pos_ms = time_ms(reps, || {
@@ -173,6 +202,12 @@ fn main() {
     };
     line("f32 brute force", f32_ms, global_macs, bank.byte_size());
     line("int8 brute force", int8_ms, global_macs, int8.byte_size());
+    line(
+        "int8 inverted file",
+        ivf_ms,
+        grid.cells() as u64 * ivf.macs_per_query(),
+        ivf.byte_size(),
+    );
     line(
         "position-aware r=0 (16/loc)",
         pos_ms,

@@ -4,14 +4,15 @@
 
 use proptest::prelude::*;
 use trainer::bank::{
-    greedy_coreset, BankModel, CoresetConfig, CoresetSize, DecodeError, F32Bank, FitGaussian,
-    FitPosition, GaussianConfig, GaussianModel, GridShape, Int8Bank, NearestNeighbours,
-    PositionBank, PositionBankConfig, SeededRng, SyntheticFeatures,
+    greedy_coreset, index_bank, BankModel, CoresetConfig, CoresetSize, DecodeError, F32Bank,
+    FitGaussian, FitPosition, GaussianConfig, GaussianModel, GridShape, Int8Bank, IvfBank,
+    IvfConfig, NearestNeighbours, PositionBank, PositionBankConfig, SeededRng, SyntheticFeatures,
 };
 
 struct Models {
     f32: F32Bank,
     int8: Int8Bank,
+    ivf: IvfBank,
     position: PositionBank,
     gaussian: GaussianModel,
     grid: GridShape,
@@ -34,6 +35,14 @@ fn models() -> Models {
     .unwrap();
     let f32 = F32Bank::from_coreset(&train, grid.dim, &coreset).unwrap();
     let int8 = Int8Bank::quantize(&f32);
+    let ivf = index_bank(
+        &f32,
+        &IvfConfig {
+            lists: Some(3),
+            probes: 2,
+        },
+    )
+    .unwrap();
     let position = PositionBank::fit(
         &train,
         grid,
@@ -55,6 +64,7 @@ fn models() -> Models {
     Models {
         f32,
         int8,
+        ivf,
         position,
         gaussian,
         grid,
@@ -66,6 +76,7 @@ fn all_bytes(m: &Models) -> Vec<Vec<u8>> {
     vec![
         m.f32.to_bytes(),
         m.int8.to_bytes(),
+        m.ivf.to_bytes(),
         m.position.to_bytes(),
         m.gaussian.to_bytes(),
     ]
@@ -82,6 +93,12 @@ fn every_model_round_trips_and_scores_identically() {
         int8.search(&m.test, 2).unwrap(),
         m.int8.search(&m.test, 2).unwrap()
     );
+    let ivf = IvfBank::from_bytes(&m.ivf.to_bytes()).unwrap();
+    assert_eq!(ivf, m.ivf);
+    assert_eq!(
+        ivf.search(&m.test, 2).unwrap(),
+        m.ivf.search(&m.test, 2).unwrap()
+    );
     let position = PositionBank::from_bytes(&m.position.to_bytes()).unwrap();
     assert_eq!(position, m.position);
     assert_eq!(
@@ -96,6 +113,7 @@ fn every_model_round_trips_and_scores_identically() {
     );
     assert_eq!(m.f32.to_bytes().len(), m.f32.byte_size());
     assert_eq!(m.int8.to_bytes().len(), m.int8.byte_size());
+    assert_eq!(m.ivf.to_bytes().len(), m.ivf.byte_size());
     assert_eq!(m.position.to_bytes().len(), m.position.byte_size());
     assert_eq!(m.gaussian.to_bytes().len(), m.gaussian.byte_size());
     assert_eq!(m.grid, gaussian.grid());
@@ -112,6 +130,8 @@ fn bank_model_reads_any_kind_by_its_magic() {
         BankModel::from_bytes(&m.int8.to_bytes()),
         Ok(BankModel::Int8(m.int8.clone()))
     );
+    let i = BankModel::Ivf(m.ivf.clone());
+    assert_eq!(BankModel::from_bytes(&i.to_bytes()), Ok(i));
     let p = BankModel::Position(m.position.clone());
     assert_eq!(BankModel::from_bytes(&p.to_bytes()), Ok(p));
     let g = BankModel::Gaussian(m.gaussian.clone());
@@ -196,6 +216,32 @@ fn rejects_invalid_values() {
         F32Bank::from_bytes(&zero_dim),
         Err(DecodeError::InvalidField { field: "dim", .. })
     ));
+    // Inverted file: header 22 (probes at 18), codec 48, then 3 list ends.
+    let mut probes = m.ivf.to_bytes();
+    probes[18..22].copy_from_slice(&4u32.to_le_bytes());
+    assert!(matches!(
+        IvfBank::from_bytes(&probes),
+        Err(DecodeError::InvalidField {
+            field: "probes",
+            ..
+        })
+    ));
+    for ends in [[5u32, 4, 10], [1, 2, 9]] {
+        let mut bytes = m.ivf.to_bytes();
+        for (i, e) in ends.iter().enumerate() {
+            bytes[70 + 4 * i..74 + 4 * i].copy_from_slice(&e.to_le_bytes());
+        }
+        assert!(
+            matches!(
+                IvfBank::from_bytes(&bytes),
+                Err(DecodeError::InvalidField {
+                    field: "list_ends",
+                    ..
+                })
+            ),
+            "{ends:?}"
+        );
+    }
     // Gaussian: header 22, selected 4 × u32; make it unsorted.
     let mut unsorted = m.gaussian.to_bytes();
     unsorted[22..26].copy_from_slice(&99u32.to_le_bytes());
@@ -256,6 +302,7 @@ fn random_damage_never_panics_and_decoded_models_still_score() {
                 let _ = match model {
                     BankModel::F32(x) => x.search(&m.test, 1).map(|_| ()),
                     BankModel::Int8(x) => x.search(&m.test, 1).map(|_| ()),
+                    BankModel::Ivf(x) => x.search(&m.test, 1).map(|_| ()),
                     BankModel::Position(x) => x.score_map(&m.test).map(|_| ()),
                     BankModel::Gaussian(x) => x.score_map(&m.test).map(|_| ()),
                     BankModel::Direct(_) => Ok(()),
@@ -270,7 +317,7 @@ proptest! {
 
     #[test]
     fn arbitrary_bytes_never_panic(
-        magic in prop::sample::select(vec![*b"BKF4", *b"BKI8", *b"BKPA", *b"BKGS"]),
+        magic in prop::sample::select(vec![*b"BKF4", *b"BKI8", *b"BKIV", *b"BKPA", *b"BKGS"]),
         tail in prop::collection::vec(any::<u8>(), 0..200),
     ) {
         let mut bytes = magic.to_vec();

@@ -8,11 +8,13 @@ use std::path::{Path, PathBuf};
 
 use common::TempDir;
 use shared::bundle::{Bundle, ModelKind, BANK};
-use trainer::bank::{CoresetSize, DEFAULT_RIDGE};
+use trainer::bank::{BankModel, CoresetSize, IvfConfig, DEFAULT_RIDGE};
 use trainer::calibrate::ThresholdMethod;
 use trainer::eval::{evaluate_bundle, EvalConfig, EvalError};
 use trainer::features::FeatureExtractor;
-use trainer::fit::{check_parity, fit, fit_model, FitConfig, FitError, ModelChoice, Precision};
+use trainer::fit::{
+    check_parity, fit, fit_model, BankSearch, FitConfig, FitError, ModelChoice, Precision,
+};
 use trainer::synth::{self, SynthConfig};
 use trainer::teacher::TeacherWeights;
 
@@ -48,15 +50,22 @@ fn config(model: ModelChoice) -> FitConfig {
     }
 }
 
-fn small_bank(precision: Precision) -> ModelChoice {
+fn small_bank(precision: Precision, search: BankSearch) -> ModelChoice {
     ModelChoice::Bank {
         size: CoresetSize::Fraction(0.1),
         max_entries: Some(400),
         projection_dim: Some(32),
         precision,
         reweight: Some(3),
+        search,
     }
 }
+
+/// An inverted file small enough that the search really skips lists.
+const SMALL_IVF: BankSearch = BankSearch::Ivf(IvfConfig {
+    lists: Some(8),
+    probes: 2,
+});
 
 #[test]
 fn every_model_fits_exports_passes_parity_and_evaluates() {
@@ -64,8 +73,18 @@ fn every_model_fits_exports_passes_parity_and_evaluates() {
     let data = dataset(&dir.0);
     let weights = TeacherWeights::load_default().unwrap();
     let models = [
-        (small_bank(Precision::Int8), ModelKind::MemoryBank),
-        (small_bank(Precision::F32), ModelKind::MemoryBank),
+        (
+            small_bank(Precision::Int8, BankSearch::BruteForce),
+            ModelKind::MemoryBank,
+        ),
+        (
+            small_bank(Precision::F32, BankSearch::BruteForce),
+            ModelKind::MemoryBank,
+        ),
+        (
+            small_bank(Precision::Int8, SMALL_IVF),
+            ModelKind::MemoryBank,
+        ),
         (
             ModelChoice::Position {
                 entries_per_location: 4,
@@ -95,7 +114,14 @@ fn every_model_fits_exports_passes_parity_and_evaluates() {
         assert!(fitted.manifest.thresholds.image < f32::MAX);
         assert!(fitted.manifest.score_stats.count == 2);
         assert_eq!(fitted.bundle_bytes, std::fs::metadata(&out).unwrap().len());
-        if model == small_bank(Precision::Int8) {
+        if model == small_bank(Precision::Int8, SMALL_IVF) {
+            let bank = BankModel::from_bytes(on_disk.payload(BANK).unwrap()).unwrap();
+            let BankModel::Ivf(ivf) = bank else {
+                panic!("an inverted-file bank, got {bank:?}")
+            };
+            assert_eq!((ivf.lists(), ivf.probes()), (8, 2));
+        }
+        if model == small_bank(Precision::Int8, BankSearch::BruteForce) {
             // int8 codes: a quarter of the f32 bank plus the codec's per-dimension scales.
             let quarter = fitted.f32_bank_bytes as f64 / 4.0;
             assert!(
@@ -196,7 +222,7 @@ fn parity_fails_when_the_file_does_not_hold_the_fitted_model() {
     let dir = TempDir::create("fit-parity");
     let data = dataset(&dir.0);
     let weights = TeacherWeights::load_default().unwrap();
-    let cfg = config(small_bank(Precision::F32));
+    let cfg = config(small_bank(Precision::F32, BankSearch::BruteForce));
     let out = dir.0.join("model.bundle");
     let fitted = fit(&data, None, &out, &weights, &cfg).unwrap();
 
@@ -209,7 +235,7 @@ fn parity_fails_when_the_file_does_not_hold_the_fitted_model() {
     let other = fit_model(
         &features.data,
         trainer::bank::GridShape::new(h, w, c),
-        &small_bank(Precision::F32),
+        &small_bank(Precision::F32, BankSearch::BruteForce),
         99,
         false,
     )

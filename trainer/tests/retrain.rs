@@ -10,10 +10,10 @@ use common::TempDir;
 use image::RgbImage;
 use shared::bundle::{Bundle, BANK};
 use trainer::bank::{
-    extend_bank, BankModel, Codes, CoresetSize, ExtendConfig, ExtendError, F32Bank, GridShape,
-    Int8Bank, NearestNeighbours, PositionBank, SyntheticFeatures,
+    extend_bank, index_bank, BankModel, Codes, CoresetSize, ExtendConfig, ExtendError, F32Bank,
+    GridShape, Int8Bank, IvfConfig, NearestNeighbours, PositionBank, SyntheticFeatures,
 };
-use trainer::fit::{fit, FitConfig, ModelChoice, Precision};
+use trainer::fit::{fit, BankSearch, FitConfig, ModelChoice, Precision};
 use trainer::retrain::{retrain, RetrainConfig, RetrainError};
 use trainer::synth::{self, SynthConfig};
 use trainer::teacher::TeacherWeights;
@@ -32,6 +32,47 @@ fn extend(fraction: f32, max_entries: Option<usize>) -> ExtendConfig {
     ExtendConfig {
         fraction,
         max_entries,
+    }
+}
+
+#[test]
+fn an_indexed_bank_grows_keeps_its_centroids_and_old_codes_and_lists_every_entry() {
+    let old_rows = bank_rows(400, 1);
+    let config = IvfConfig {
+        lists: Some(12),
+        probes: 3,
+    };
+    let old = index_bank(&F32Bank::new(old_rows, DIM).unwrap(), &config).unwrap();
+    let new = bank_rows(300, 2);
+    let out = extend_bank(&BankModel::Ivf(old.clone()), &new, &extend(0.2, None)).unwrap();
+    let BankModel::Ivf(bank) = &out.model else {
+        panic!("indexed in, indexed out")
+    };
+    assert!(out.added > 0, "{out:?}");
+    assert_eq!(bank.len(), 400 + out.added);
+    assert_eq!((bank.lists(), bank.probes()), (12, 3));
+    assert_eq!(
+        (0..12).map(|l| bank.list(l).len()).sum::<usize>(),
+        bank.len()
+    );
+    if out.codes == Codes::Kept {
+        assert_eq!(bank.centroids(), old.centroids());
+        // Every old code is still in the bank (its position may have changed lists).
+        let mut grown: Vec<&[i8]> = (0..bank.len())
+            .map(|j| bank.bank().codes(j).unwrap())
+            .collect();
+        grown.sort();
+        for j in 0..400 {
+            assert!(grown.binary_search(&old.bank().codes(j).unwrap()).is_ok());
+        }
+    }
+    // Each entry sits in the list of its nearest centroid.
+    let centroids = F32Bank::new(bank.centroids(), DIM).unwrap();
+    for l in 0..12 {
+        for j in bank.list(l) {
+            let nearest = centroids.search(&bank.entry(j).unwrap(), 1).unwrap();
+            assert_eq!(nearest.indices[0] as usize, l, "entry {j}");
+        }
     }
 }
 
@@ -220,6 +261,10 @@ fn fit_old(dir: &Path, precision: Precision, size: u32, train: usize) -> PathBuf
                 projection_dim: Some(32),
                 precision,
                 reweight: None,
+                search: match precision {
+                    Precision::F32 => BankSearch::BruteForce,
+                    Precision::Int8 => BankSearch::Ivf(IvfConfig::default()),
+                },
             },
             holdout_fraction: 0.25,
             threads: 2,

@@ -5,6 +5,9 @@
 //! every model:  magic [u8; 4]   version u16 (= FORMAT_VERSION)
 //! F32Bank  "BKF4": dim u32, len u32, entries f32 × len·dim
 //! Int8Bank "BKI8": dim u32, len u32, offsets f32 × dim, scales f32 × dim, codes i8 × len·dim
+//! IvfBank  "BKIV": dim u32, len u32, lists u32, probes u32, offsets f32 × dim,
+//!                  scales f32 × dim, list ends u32 × lists, centroid codes i8 × lists·dim,
+//!                  codes i8 × len·dim (list-major)
 //! PositionBank "BKPA": height u32, width u32, dim u32, entries_per_location u32,
 //!                  search_radius u32, offsets f32 × dim, scales f32 × dim,
 //!                  codes i8 × height·width·entries·dim (location-major)
@@ -21,11 +24,13 @@
 //! implies (every array's byte count is checked against the remaining input first, with
 //! overflow-checked sizes); it rejects wrong magic, unknown versions, zero or overflowing
 //! sizes, non-finite floats, negative scales, the code −128, unsorted or out-of-range
-//! Gaussian dimensions, non-positive Cholesky diagonals, and trailing bytes, each as a
+//! Gaussian dimensions, list ends that decrease or do not end at the bank's length, probes
+//! outside `1..=lists`, non-positive Cholesky diagonals, and trailing bytes, each as a
 //! typed [`DecodeError`]. `from_bytes(to_bytes(m)) == m` for every model.
 
 use super::direct::DirectMap;
 use super::gaussian::{diagonals_positive, packed_len, selected_ok, GaussianModel};
+use super::ivf::IvfBank;
 use super::position::PositionBank;
 use super::quant::Int8Codec;
 use super::search::{F32Bank, Int8Bank, NearestNeighbours};
@@ -38,6 +43,8 @@ pub const FORMAT_VERSION: u16 = 1;
 pub const F32_BANK_MAGIC: [u8; 4] = *b"BKF4";
 /// Magic of a serialised [`Int8Bank`].
 pub const INT8_BANK_MAGIC: [u8; 4] = *b"BKI8";
+/// Magic of a serialised [`IvfBank`].
+pub const IVF_BANK_MAGIC: [u8; 4] = *b"BKIV";
 /// Magic of a serialised [`PositionBank`].
 pub const POSITION_BANK_MAGIC: [u8; 4] = *b"BKPA";
 /// Magic of a serialised [`GaussianModel`].
@@ -47,6 +54,7 @@ pub const DIRECT_MAP_MAGIC: [u8; 4] = *b"BKDM";
 
 pub(crate) const F32_BANK_HEADER: usize = 14;
 pub(crate) const INT8_BANK_HEADER: usize = 14;
+pub(crate) const IVF_BANK_HEADER: usize = 22;
 pub(crate) const POSITION_BANK_HEADER: usize = 26;
 pub(crate) const GAUSSIAN_HEADER: usize = 22;
 
@@ -57,6 +65,8 @@ pub enum BankModel {
     F32(F32Bank),
     /// Int8 global bank.
     Int8(Int8Bank),
+    /// Int8 global bank with an inverted-file index.
+    Ivf(IvfBank),
     /// Per-location int8 banks.
     Position(PositionBank),
     /// Per-location Gaussians.
@@ -76,6 +86,7 @@ impl BankModel {
         match magic {
             F32_BANK_MAGIC => F32Bank::from_bytes(bytes).map(BankModel::F32),
             INT8_BANK_MAGIC => Int8Bank::from_bytes(bytes).map(BankModel::Int8),
+            IVF_BANK_MAGIC => IvfBank::from_bytes(bytes).map(BankModel::Ivf),
             POSITION_BANK_MAGIC => PositionBank::from_bytes(bytes).map(BankModel::Position),
             GAUSSIAN_MAGIC => GaussianModel::from_bytes(bytes).map(BankModel::Gaussian),
             DIRECT_MAP_MAGIC => DirectMap::from_bytes(bytes).map(BankModel::Direct),
@@ -91,6 +102,7 @@ impl BankModel {
         match self {
             BankModel::F32(m) => m.to_bytes(),
             BankModel::Int8(m) => m.to_bytes(),
+            BankModel::Ivf(m) => m.to_bytes(),
             BankModel::Position(m) => m.to_bytes(),
             BankModel::Gaussian(m) => m.to_bytes(),
             BankModel::Direct(m) => m.to_bytes(),
@@ -300,6 +312,60 @@ impl Int8Bank {
         let codes = r.codes("codes", product("codes", &[len, dim])?)?;
         r.finish()?;
         Ok(Int8Bank::from_codes(codec, &codes))
+    }
+}
+
+impl IvfBank {
+    /// Encodes the index: codec, list ends, centroid codes, unpadded codes (list-major).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let dim = self.dim();
+        let mut w = Writer::new(IVF_BANK_MAGIC, self.byte_size());
+        w.u32(dim);
+        w.u32(self.len());
+        w.u32(self.lists());
+        w.u32(self.probes);
+        w.f32s(self.bank.codec.offsets());
+        w.f32s(self.bank.codec.scales());
+        w.u32s(&self.ends);
+        for bank in [&self.centroids, &self.bank] {
+            for row in bank.codes.chunks_exact(bank.stride) {
+                w.i8s(&row[..dim]);
+            }
+        }
+        w.0
+    }
+
+    /// Decodes an index written by [`IvfBank::to_bytes`].
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, DecodeError> {
+        let mut r = Reader::new(bytes);
+        r.header(IVF_BANK_MAGIC)?;
+        let dim = r.size("dim")?;
+        let len = r.size("len")?;
+        let lists = r.size("lists")?;
+        let probes = r.size("probes")?;
+        if probes > lists {
+            return Err(DecodeError::InvalidField {
+                field: "probes",
+                reason: "more probes than lists",
+            });
+        }
+        let codec = r.codec(dim)?;
+        let ends = r.u32s("list_ends", lists)?;
+        if ends.windows(2).any(|w| w[0] > w[1]) || ends.last() != Some(&(len as u32)) {
+            return Err(DecodeError::InvalidField {
+                field: "list_ends",
+                reason: "must not decrease and must end at len",
+            });
+        }
+        let centroids = r.codes("centroids", product("centroids", &[lists, dim])?)?;
+        let codes = r.codes("codes", product("codes", &[len, dim])?)?;
+        r.finish()?;
+        Ok(IvfBank {
+            centroids: Int8Bank::from_codes(codec.clone(), &centroids),
+            bank: Int8Bank::from_codes(codec, &codes),
+            ends,
+            probes,
+        })
     }
 }
 

@@ -188,6 +188,80 @@ unsafe fn dots_i16_avx2(row: &[i16], queries: &[i16], out: &mut [i32]) {
     }
 }
 
+/// Dot products of two widened bank rows (`rows`: row 0 then row 1, each `n` codes) with
+/// the first `nq` queries of a block (`queries`: rows of `n` codes): `out0[q]` for row 0,
+/// `out1[q]` for row 1. Same values as two [`dots_i16`] calls;
+/// with AVX2, tiles of 2 rows × 4 queries share their loads (6 per 8 multiplies instead
+/// of 9 per 8) and reduce their 8 sums together.
+#[inline]
+pub fn dots2_i16(rows: &[i16], queries: &[i16], out0: &mut [i32], out1: &mut [i32], nq: usize) {
+    let nq = nq.min(out0.len()).min(out1.len());
+    let (out0, out1) = (&mut out0[..nq], &mut out1[..nq]);
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU has AVX2, checked just above.
+        unsafe { dots2_i16_avx2(rows, queries, out0, out1) };
+        return;
+    }
+    let n = rows.len() / 2;
+    dots_i16_baseline(&rows[..n], queries, out0);
+    dots_i16_baseline(&rows[n..], queries, out1);
+}
+
+/// [`dots2_i16`] with AVX2 intrinsics: 8 accumulators (2 rows × 4 queries), reduced by
+/// a `vphaddd` tree; queries left over after whole groups of 4 go through
+/// [`dots_i16_avx2`].
+///
+/// # Safety
+/// The CPU must have AVX2.
+#[cfg(target_arch = "x86_64")]
+#[inline(never)]
+#[target_feature(enable = "avx2")]
+unsafe fn dots2_i16_avx2(rows: &[i16], queries: &[i16], out0: &mut [i32], out1: &mut [i32]) {
+    use std::arch::x86_64::{
+        _mm256_add_epi32, _mm256_castsi256_si128, _mm256_extracti128_si256, _mm256_hadd_epi32,
+        _mm256_loadu_si256, _mm256_madd_epi16, _mm256_setzero_si256, _mm_add_epi32,
+        _mm_storeu_si128,
+    };
+    const GROUP: usize = 4;
+    let n = rows.len() / 2;
+    assert_eq!(n % LANES, 0, "code rows are padded to whole lanes");
+    let nq = out0.len().min(out1.len()).min(queries.len() / n.max(1));
+    let mut q0 = 0;
+    // SAFETY (loads): rows hold 2·n codes and every query row n codes at q·n with
+    // q < nq <= queries.len() / n; n is a multiple of 16. Stores write 4 i32 at
+    // out0[q0..q0 + 4] / out1[q0..q0 + 4], inside since q0 + 4 <= nq <= both lengths.
+    unsafe {
+        while q0 + GROUP <= nq {
+            let mut acc = [_mm256_setzero_si256(); 2 * GROUP];
+            for c in (0..n).step_by(LANES) {
+                let r0 = _mm256_loadu_si256(rows.as_ptr().add(c).cast());
+                let r1 = _mm256_loadu_si256(rows.as_ptr().add(n + c).cast());
+                for q in 0..GROUP {
+                    let x = _mm256_loadu_si256(queries.as_ptr().add((q0 + q) * n + c).cast());
+                    acc[q] = _mm256_add_epi32(acc[q], _mm256_madd_epi16(r0, x));
+                    acc[GROUP + q] = _mm256_add_epi32(acc[GROUP + q], _mm256_madd_epi16(r1, x));
+                }
+            }
+            for (r, dst) in [(0, &mut *out0), (GROUP, &mut *out1)] {
+                // hadd pairs: lanes [a0 a0 a1 a1 | a0 a0 a1 a1] partial sums, then
+                // [a0 a1 a2 a3 | a0 a1 a2 a3]; the two 128-bit halves add up.
+                let h01 = _mm256_hadd_epi32(acc[r], acc[r + 1]);
+                let h23 = _mm256_hadd_epi32(acc[r + 2], acc[r + 3]);
+                let h = _mm256_hadd_epi32(h01, h23);
+                let sums =
+                    _mm_add_epi32(_mm256_castsi256_si128(h), _mm256_extracti128_si256::<1>(h));
+                _mm_storeu_si128(dst.as_mut_ptr().add(q0).cast(), sums);
+            }
+            q0 += GROUP;
+        }
+        if q0 < nq {
+            dots_i16_avx2(&rows[..n], &queries[q0 * n..nq * n], &mut out0[q0..nq]);
+            dots_i16_avx2(&rows[n..], &queries[q0 * n..nq * n], &mut out1[q0..nq]);
+        }
+    }
+}
+
 /// Inserts candidate `(d, i)` into the ascending lists `dist`/`index` (same length k ≥ 1,
 /// unused slots `+inf`) if it beats the current k-th. Ties keep the earlier candidate
 /// first, so scanning in index order yields the lowest index among equals.
@@ -255,6 +329,15 @@ mod tests {
             dots_i16_baseline(&row, &queries[..160 * nq], &mut b);
             assert_eq!(a, exact[..nq]);
             assert_eq!(b, exact[..nq]);
+        }
+        // Two rows at once: the second row is the first negated; every group size.
+        let rows: Vec<i16> = row.iter().copied().chain(row.iter().map(|&v| -v)).collect();
+        for nq in 1..=8 {
+            let (mut a, mut b) = ([0i32; 8], [0i32; 8]);
+            dots2_i16(&rows, &queries[..160 * nq], &mut a, &mut b, nq);
+            assert_eq!(a[..nq], exact[..nq], "{nq} queries");
+            let negated: Vec<i32> = exact[..nq].iter().map(|v| -v).collect();
+            assert_eq!(b[..nq], negated, "{nq} queries");
         }
     }
 

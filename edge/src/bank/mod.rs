@@ -12,6 +12,8 @@
 //!   [`NearestNeighbours`].
 //! - [`patch_map_into`] / [`score_image`] → [`PatchScores`]: PatchCore's patch-score map
 //!   and reweighted image score (eq. 7, log-sum-exp).
+//! - [`IvfBank`]: an [`Int8Bank`] with an inverted-file index (k-means lists): each
+//!   query scans only its nearest lists, the fast global search.
 //! - [`PositionBank`]: a small int8 bank per grid location (FAPM style).
 //! - [`GaussianModel`]: PaDiM's per-location Gaussian and Mahalanobis distance.
 //! - [`DirectMap`]: no search at all; the network outputs the map (teacher–student).
@@ -27,6 +29,7 @@ pub mod codec;
 mod direct;
 mod error;
 mod gaussian;
+mod ivf;
 pub mod kernels;
 mod patchcore;
 mod position;
@@ -38,6 +41,7 @@ pub use codec::BankModel;
 pub use direct::DirectMap;
 pub use error::{BankError, DecodeError};
 pub use gaussian::{packed_len, GaussianModel};
+pub use ivf::{IvfBank, IVF_QUERY_CHUNK};
 pub use patchcore::{
     patch_map_into, reweight, score_image, weight_from_distances, PatchCoreConfig, PatchScores,
     DEFAULT_REWEIGHT_NEIGHBOURS,

@@ -30,7 +30,7 @@
 
 use rayon::prelude::*;
 
-use super::kernels::{dots_i16, padded, push_top_k, sq_l2};
+use super::kernels::{dots2_i16, dots_i16, padded, push_top_k, sq_l2};
 use super::quant::{Int8Codec, QuantizationReport, CODE_MAX};
 use super::shape::check_rows;
 use super::BankError;
@@ -103,7 +103,7 @@ pub trait NearestNeighbours: Sync {
 }
 
 /// Common argument checks; returns the query count.
-fn check_search(
+pub(crate) fn check_search(
     queries: &[f32],
     dim: usize,
     len: usize,
@@ -412,8 +412,8 @@ impl Int8Bank {
 
     /// Scans entries `[first, first + count)` for a block of prepared queries, pushing
     /// squared distances into the per-query top-k lists (`k = dist.len() / queries`).
-    /// `row` (`stride` long) receives each bank row widened to i16; at most
-    /// [`QUERY_BLOCK`] queries.
+    /// `row` (`2 × stride` long) receives two bank rows at a time widened to i16 (see
+    /// [`dots2_i16`]); at most [`QUERY_BLOCK`] queries. Rows are pushed in index order.
     #[inline]
     pub(crate) fn scan(
         &self,
@@ -429,23 +429,65 @@ impl Int8Bank {
             params: qparams,
         } = queries;
         let stride = self.stride;
-        let k = dist.len() / qparams.len();
-        let rows = self.codes[first * stride..(first + count) * stride].chunks_exact(stride);
-        for (j, (b, &nb)) in rows.zip(&self.norms[first..first + count]).enumerate() {
-            for (w, &c) in row.iter_mut().zip(b) {
+        let nq = qparams.len();
+        let k = dist.len() / nq;
+        // Per-query constants and current k-th distances in fixed-size lanes, so that the
+        // distances of a whole block are computed and tested with vector instructions;
+        // only a candidate that beats its query's k-th goes through `push_top_k` (which
+        // would refuse the others anyway). Unused lanes never pass (k-th = −∞).
+        let (mut nx, mut t2) = ([0.0f32; QUERY_BLOCK], [0.0f32; QUERY_BLOCK]);
+        let mut worst = [f32::NEG_INFINITY; QUERY_BLOCK];
+        for (q, &(n, t)) in qparams.iter().enumerate() {
+            nx[q] = n;
+            t2[q] = 2.0 * t;
+            worst[q] = dist[q * k + k - 1];
+        }
+        let mut push = |dots: &[i32], j: usize, dist: &mut [f32], idx: &mut [u32]| {
+            let nb = self.norms[j];
+            let mut d2 = [0.0f32; QUERY_BLOCK];
+            let mut better = false;
+            for q in 0..QUERY_BLOCK {
+                d2[q] = (nx[q] + nb - t2[q] * dots[q] as f32).max(0.0);
+                better |= d2[q] < worst[q];
+            }
+            if !better {
+                return;
+            }
+            for q in 0..nq {
+                if d2[q] >= worst[q] {
+                    continue;
+                }
+                let (dq, iq) = (&mut dist[q * k..(q + 1) * k], &mut idx[q * k..(q + 1) * k]);
+                push_top_k(dq, iq, d2[q], j as u32);
+                worst[q] = dq[k - 1];
+            }
+        };
+        // Row 0's dots in lanes 0..8, row 1's in 8..16 (only the first nq of each used).
+        let mut dots = [0i32; 2 * QUERY_BLOCK];
+        let end = first + count;
+        let mut j = first;
+        while j + 2 <= end {
+            for (w, &c) in row[..2 * stride]
+                .iter_mut()
+                .zip(&self.codes[j * stride..(j + 2) * stride])
+            {
                 *w = i16::from(c);
             }
-            let mut dots = [0i32; QUERY_BLOCK];
-            dots_i16(row, qcodes, &mut dots[..qparams.len()]);
-            for (((&dot, &(nx, t)), dq), iq) in dots
-                .iter()
-                .zip(qparams)
-                .zip(dist.chunks_exact_mut(k))
-                .zip(idx.chunks_exact_mut(k))
+            let (a, b) = dots.split_at_mut(QUERY_BLOCK);
+            dots2_i16(&row[..2 * stride], qcodes, a, b, nq);
+            push(&dots[..QUERY_BLOCK], j, dist, idx);
+            push(&dots[QUERY_BLOCK..], j + 1, dist, idx);
+            j += 2;
+        }
+        if j < end {
+            for (w, &c) in row[..stride]
+                .iter_mut()
+                .zip(&self.codes[j * stride..(j + 1) * stride])
             {
-                let d2 = (nx + nb - 2.0 * t * dot as f32).max(0.0);
-                push_top_k(dq, iq, d2, (first + j) as u32);
+                *w = i16::from(c);
             }
+            dots_i16(&row[..stride], qcodes, &mut dots[..nq]);
+            push(&dots[..QUERY_BLOCK], j, dist, idx);
         }
     }
 }
@@ -564,7 +606,7 @@ impl Scratch {
     pub(crate) fn new(stride: usize, kc: usize, queries: usize) -> Self {
         Scratch {
             codes: vec![0; stride * queries],
-            row16: vec![0; stride],
+            row16: vec![0; 2 * stride],
             params: vec![(0.0, 0.0); queries],
             cand_dist: vec![0.0; kc * queries],
             cand_index: vec![0; kc * queries],

@@ -2,7 +2,7 @@
 //!
 //! | model kind | bank payload | patch score |
 //! |---|---|---|
-//! | `MemoryBank` | `F32Bank` or `Int8Bank` | distance to the nearest bank entry |
+//! | `MemoryBank` | `F32Bank`, `Int8Bank` or `IvfBank` | distance to the nearest bank entry (`IvfBank`: among the probed lists) |
 //! | `PositionalBank` | `PositionBank` | distance to the nearest entry of the location's banks |
 //! | `Gaussian` | `GaussianModel` | Mahalanobis distance to the location's Gaussian |
 //! | `Student` | `DirectMap` | the network's own one-channel output (student–teacher difference) |
@@ -16,18 +16,19 @@ use shared::bundle::{ModelKind, BANK};
 use super::InspectorError;
 use crate::bank::{
     patch_map_into, reweight, BankModel, DirectMap, F32Bank, GaussianModel, GridShape, Int8Bank,
-    NearestNeighbours, PositionBank,
+    IvfBank, NearestNeighbours, PositionBank,
 };
 
 /// `manifest.extra` key enabling PatchCore's reweighting for `MemoryBank` bundles: the
 /// neighbourhood size `b` (≥ 2, PatchCore uses 3). Absent: no reweighting (`w = 1`).
 pub const REWEIGHT_NEIGHBOURS_KEY: &str = "patchcore.reweight_neighbours";
 
-/// A global bank in either precision.
+/// A global bank in either precision, brute force or indexed.
 #[derive(Debug)]
 pub(crate) enum Global {
     F32(F32Bank),
     Int8(Int8Bank),
+    Ivf(IvfBank),
 }
 
 impl Global {
@@ -35,6 +36,7 @@ impl Global {
         match self {
             Global::F32(b) => b,
             Global::Int8(b) => b,
+            Global::Ivf(b) => b,
         }
     }
 }
@@ -93,6 +95,7 @@ impl Scorer {
         match (kind, model) {
             (ModelKind::MemoryBank, BankModel::F32(b)) => Self::global(Global::F32(b), grid, r),
             (ModelKind::MemoryBank, BankModel::Int8(b)) => Self::global(Global::Int8(b), grid, r),
+            (ModelKind::MemoryBank, BankModel::Ivf(b)) => Self::global(Global::Ivf(b), grid, r),
             (ModelKind::PositionalBank, BankModel::Position(b)) => {
                 check_grid(b.grid(), "the position bank")?;
                 Ok(Scorer::Position(b))
@@ -140,8 +143,13 @@ impl Scorer {
                 ..
             } => {
                 let kind = match bank {
-                    Global::F32(_) => "f32",
-                    Global::Int8(_) => "int8",
+                    Global::F32(_) => "f32".to_string(),
+                    Global::Int8(_) => "int8".to_string(),
+                    Global::Ivf(b) => format!(
+                        "int8 (inverted file: {} lists, {} probed)",
+                        b.lists(),
+                        b.probes()
+                    ),
                 };
                 let b = bank.bank();
                 let reweight =
@@ -262,6 +270,7 @@ fn model_name(model: &BankModel) -> &'static str {
     match model {
         BankModel::F32(_) => "global f32 bank",
         BankModel::Int8(_) => "global int8 bank",
+        BankModel::Ivf(_) => "global int8 bank with an inverted file",
         BankModel::Position(_) => "position bank",
         BankModel::Gaussian(_) => "Gaussian",
         BankModel::Direct(_) => "direct anomaly map",

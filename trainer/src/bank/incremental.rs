@@ -17,11 +17,16 @@
 //! the new ones, old entries are re-encoded from their dequantised values and the largest
 //! change of any old value is reported ([`Codes::Widened`]). The result never exceeds
 //! `max_entries`.
+//!
+//! An inverted-file bank ([`IvfBank`]) is extended like an int8 bank, then re-indexed with
+//! its old centroids and probes: every entry, old and new, joins its nearest centroid's
+//! list, so the old entries keep their codes (as above) but not their positions (the
+//! index stores entries list-major).
 
 use rayon::prelude::*;
 
 use super::{
-    check_rows, kernels::sq_l2, BankError, BankModel, F32Bank, Int8Bank, Int8Codec,
+    check_rows, kernels::sq_l2, BankError, BankModel, F32Bank, Int8Bank, Int8Codec, IvfBank,
     NearestNeighbours,
 };
 
@@ -110,6 +115,8 @@ pub fn extend_bank(
     let bank: &dyn NearestNeighbours = match old {
         BankModel::F32(b) => b,
         BankModel::Int8(b) => b,
+        // Coverage and distances exactly, by brute force over the index's entries.
+        BankModel::Ivf(b) => b.bank(),
         BankModel::Position(_) => return Err(ExtendError::NotGlobal("per-location bank")),
         BankModel::Gaussian(_) => return Err(ExtendError::NotGlobal("Gaussian model")),
         BankModel::Direct(_) => return Err(ExtendError::NotGlobal("teacher–student model")),
@@ -166,20 +173,14 @@ pub fn extend_bank(
             let all = [old_rows.as_slice(), &added_rows].concat();
             (BankModel::F32(F32Bank::new(all, dim)?), Codes::F32)
         }
-        BankModel::Int8(b) if b.codec().covers(&added_rows) => {
-            (BankModel::Int8(b.with_appended(&added_rows)?), Codes::Kept)
+        BankModel::Int8(b) => {
+            let (bank, codes) = append_int8(b, &old_rows, &added_rows)?;
+            (BankModel::Int8(bank), codes)
         }
-        BankModel::Int8(_) => {
-            let all = [old_rows.as_slice(), &added_rows].concat();
-            let codec = Int8Codec::fit(&all, dim)?;
-            let widened = Int8Bank::with_codec(&F32Bank::new(all, dim)?, codec)?;
-            let max_old_change = (0..old_entries)
-                .filter_map(|j| widened.entry(j))
-                .flatten()
-                .zip(&old_rows)
-                .map(|(new, old)| (new - old).abs())
-                .fold(0.0f32, f32::max);
-            (BankModel::Int8(widened), Codes::Widened { max_old_change })
+        BankModel::Ivf(b) => {
+            let (bank, codes) = append_int8(b.bank(), &old_rows, &added_rows)?;
+            let ivf = IvfBank::from_parts(&bank, &b.centroids(), b.probes())?;
+            (BankModel::Ivf(ivf), codes)
         }
         BankModel::Position(_) | BankModel::Gaussian(_) | BankModel::Direct(_) => {
             unreachable!("refused above")
@@ -194,6 +195,29 @@ pub fn extend_bank(
         farthest_remaining,
         codes,
     })
+}
+
+/// `old` (whose dequantised entries are `old_rows`) with `added_rows` appended: with its
+/// own codec when that covers them, else with a codec refitted over both.
+fn append_int8(
+    old: &Int8Bank,
+    old_rows: &[f32],
+    added_rows: &[f32],
+) -> Result<(Int8Bank, Codes), BankError> {
+    if old.codec().covers(added_rows) {
+        return Ok((old.with_appended(added_rows)?, Codes::Kept));
+    }
+    let dim = old.dim();
+    let all = [old_rows, added_rows].concat();
+    let codec = Int8Codec::fit(&all, dim)?;
+    let widened = Int8Bank::with_codec(&F32Bank::new(all, dim)?, codec)?;
+    let max_old_change = (0..old.len())
+        .filter_map(|j| widened.entry(j))
+        .flatten()
+        .zip(old_rows)
+        .map(|(new, old)| (new - old).abs())
+        .fold(0.0f32, f32::max);
+    Ok((widened, Codes::Widened { max_old_change }))
 }
 
 /// Smallest non-zero distance from an entry to another entry (0 for a one-entry bank or

@@ -9,6 +9,8 @@
 //!   [`F32Bank::from_coreset`] keeps the picked rows, [`Int8Bank::quantize`] codes them.
 //! - [`extend_bank`] → [`Extended`]: retraining adds new good patches to a global bank,
 //!   greedy k-center continued from the old entries, which stay untouched.
+//! - [`index_bank`] → [`IvfBank`]: k-means lists over a global bank, so each query scans
+//!   only its nearest lists (the default global search).
 //! - [`FitPosition`] (`PositionBank::fit`): per-location coresets with one shared codec.
 //! - [`FitGaussian`] (`GaussianModel::fit` / `from_moments`): PaDiM moments and Cholesky.
 //! - [`SeededRng`] and [`SyntheticFeatures`]: reproducible randomness and stand-in
@@ -26,6 +28,7 @@
 mod coreset;
 mod gaussian;
 mod incremental;
+mod ivf;
 mod position;
 mod projection;
 mod rng;
@@ -34,7 +37,7 @@ mod synthetic;
 pub use edge::bank::{
     check_finite, check_rows, codec, kernels, location_window, packed_len, patch_map_into,
     reweight, score_image, weight_from_distances, BankError, BankModel, DecodeError, DirectMap,
-    F32Bank, GaussianModel, GridShape, Int8Bank, Int8Codec, NearestNeighbours, Neighbours,
+    F32Bank, GaussianModel, GridShape, Int8Bank, Int8Codec, IvfBank, NearestNeighbours, Neighbours,
     PatchCoreConfig, PatchScores, PositionBank, QuantizationReport, BANK_TILE, CODE_MAX,
     DEFAULT_REWEIGHT_NEIGHBOURS, QUERY_BLOCK, QUERY_CHUNK, RERANK_EXTRA,
 };
@@ -45,6 +48,7 @@ pub use coreset::{
 };
 pub use gaussian::{FitGaussian, GaussianConfig, DEFAULT_RIDGE};
 pub use incremental::{extend_bank, Codes, ExtendConfig, ExtendError, Extended};
+pub use ivf::{index_bank, kmeans, IvfConfig, DEFAULT_IVF_PROBES, KMEANS_ITERATIONS};
 pub use position::{FitPosition, PositionBankConfig};
 pub use projection::RandomProjection;
 pub use rng::SeededRng;

@@ -4,10 +4,10 @@ use std::path::PathBuf;
 
 use anyhow::Context as _;
 
-use crate::bank::{CoresetSize, DEFAULT_PROJECTION_DIM};
+use crate::bank::{CoresetSize, IvfConfig, DEFAULT_IVF_PROBES, DEFAULT_PROJECTION_DIM};
 use crate::calibrate::CalibrationConfig;
 use crate::fit::{
-    self, FeatureSource, FitConfig, Fitted, ModelChoice, Precision, StudentSummary,
+    self, BankSearch, FeatureSource, FitConfig, Fitted, ModelChoice, Precision, StudentSummary,
     DEFAULT_LAYERS_ARG, DEFAULT_MAX_ENTRIES,
 };
 use crate::student::{StudentConfig, SyntheticAnomalies, TrainDevice};
@@ -76,6 +76,16 @@ pub enum PrecisionArg {
     F32,
 }
 
+/// How a global bank is searched on the device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SearchArg {
+    /// Inverted file: each patch scans the lists of its `--probes` nearest k-means
+    /// centroids (int8 banks; about a tenth of the brute-force work by default).
+    Ivf,
+    /// Every bank entry for every patch.
+    BruteForce,
+}
+
 /// Arguments of `trainer fit`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -110,6 +120,15 @@ pub struct Args {
     /// paper); off by default.
     #[arg(long)]
     pub reweight: Option<usize>,
+    /// Bank: how the device searches it.
+    #[arg(long, value_enum, default_value_t = SearchArg::Ivf)]
+    pub search: SearchArg,
+    /// Bank, `--search ivf`: number of k-means lists (default √entries, 118 for 14,000).
+    #[arg(long)]
+    pub lists: Option<usize>,
+    /// Bank, `--search ivf`: lists scanned per patch (more: closer to brute force, slower).
+    #[arg(long, default_value_t = DEFAULT_IVF_PROBES)]
+    pub probes: usize,
     /// Position: entries per location.
     #[arg(long, default_value_t = 16)]
     pub entries_per_location: usize,
@@ -214,6 +233,13 @@ impl Args {
                     PrecisionArg::F32 => Precision::F32,
                 },
                 reweight: self.reweight,
+                search: match self.search {
+                    SearchArg::Ivf => BankSearch::Ivf(IvfConfig {
+                        lists: self.lists,
+                        probes: self.probes,
+                    }),
+                    SearchArg::BruteForce => BankSearch::BruteForce,
+                },
             },
             ModelArg::Position => ModelChoice::Position {
                 entries_per_location: self.entries_per_location,

@@ -1,6 +1,6 @@
 //! What `trainer fit` builds: feature layers, model family and its size, calibration.
 
-use crate::bank::{CoresetSize, DEFAULT_PROJECTION_DIM};
+use crate::bank::{CoresetSize, IvfConfig, DEFAULT_PROJECTION_DIM};
 use crate::calibrate::CalibrationConfig;
 use crate::student::{StudentConfig, SyntheticAnomalies};
 
@@ -27,6 +27,15 @@ pub enum Precision {
     Int8,
 }
 
+/// How a global bank is searched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BankSearch {
+    /// Every entry for every patch (exact up to the int8 selection).
+    BruteForce,
+    /// An inverted file: each patch scans the lists of its nearest k-means centroids.
+    Ivf(IvfConfig),
+}
+
 /// The model family and its settings.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum ModelChoice {
@@ -43,6 +52,8 @@ pub enum ModelChoice {
         precision: Precision,
         /// PatchCore's image-score reweighting neighbourhood `b` (≥ 2); `None`: off.
         reweight: Option<usize>,
+        /// How the device searches the bank (int8 only for the inverted file).
+        search: BankSearch,
     },
     /// A small int8 bank per feature-map location (fixed fixtures).
     Position {
@@ -88,6 +99,7 @@ impl ModelChoice {
             projection_dim: Some(DEFAULT_PROJECTION_DIM),
             precision: Precision::Int8,
             reweight: None,
+            search: BankSearch::Ivf(IvfConfig::default()),
         }
     }
 

@@ -27,7 +27,7 @@ mod run;
 mod split;
 
 pub use config::{
-    FeatureSource, FitConfig, ModelChoice, Precision, DEFAULT_ANOMALY_HARD_QUANTILE,
+    BankSearch, FeatureSource, FitConfig, ModelChoice, Precision, DEFAULT_ANOMALY_HARD_QUANTILE,
     DEFAULT_LAYERS_ARG, DEFAULT_MAX_ENTRIES,
 };
 pub use distil::StudentSummary;

@@ -3,13 +3,13 @@
 use edge::inspector::REWEIGHT_NEIGHBOURS_KEY;
 use shared::bundle::ModelKind;
 
-use super::config::{ModelChoice, Precision};
+use super::config::{BankSearch, ModelChoice, Precision};
 use super::error::FitError;
 use super::progress::bar;
 use crate::bank::{
-    greedy_coreset, BankError, BankModel, CoresetConfig, CoresetSize, DirectMap, F32Bank,
-    FitGaussian, FitPosition, GaussianConfig, GaussianModel, GridShape, Int8Bank, PositionBank,
-    PositionBankConfig,
+    greedy_coreset, index_bank, BankError, BankModel, CoresetConfig, CoresetSize, DirectMap,
+    F32Bank, FitGaussian, FitPosition, GaussianConfig, GaussianModel, GridShape, Int8Bank,
+    PositionBank, PositionBankConfig,
 };
 
 /// A fitted model, ready for a bundle.
@@ -63,6 +63,7 @@ pub fn fit_model(
             projection_dim,
             precision,
             reweight,
+            search,
         } => {
             if let Some(b) = reweight.filter(|&b| b < 2) {
                 return Err(FitError::Config {
@@ -93,9 +94,22 @@ pub fn fit_model(
             progress_bar.finish_and_clear();
             let bank = F32Bank::from_coreset(features, dim, &coreset).map_err(model_error)?;
             let f32_bytes = bank.byte_size();
-            let model = match precision {
-                Precision::F32 => BankModel::F32(bank),
-                Precision::Int8 => BankModel::Int8(Int8Bank::quantize(&bank)),
+            let model = match (precision, search) {
+                (Precision::F32, BankSearch::BruteForce) => BankModel::F32(bank),
+                (Precision::Int8, BankSearch::BruteForce) => {
+                    BankModel::Int8(Int8Bank::quantize(&bank))
+                }
+                (Precision::Int8, BankSearch::Ivf(ivf)) => {
+                    BankModel::Ivf(index_bank(&bank, &ivf).map_err(model_error)?)
+                }
+                (Precision::F32, BankSearch::Ivf(_)) => {
+                    return Err(FitError::Config {
+                        field: "search",
+                        problem: "the inverted-file search needs the int8 bank: add \
+                                  `--search brute-force` for an f32 bank"
+                            .into(),
+                    })
+                }
             };
             let extra = reweight
                 .map(|b| vec![(REWEIGHT_NEIGHBOURS_KEY.to_string(), b.to_string())])
