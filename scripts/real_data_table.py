@@ -27,7 +27,7 @@ CATEGORIES = [
 BF = ["--search", "brute-force"]
 CONFIGS = {
     # the defaults: 10 % coreset, at most 14,000 entries, int8, layers stride8,stride16,
-    # inverted-file search (√entries lists, 8 probed)
+    # inverted-file search (2√entries lists, 8 probed)
     "bank": [],
     # the same bank searched by brute force (the default before the inverted file)
     "bank-bf": BF,

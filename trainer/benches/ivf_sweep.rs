@@ -9,7 +9,8 @@
 //! IVF_DATA=../shared/datasets/mvtec_ad/bottle cargo bench -p trainer --bench ivf_sweep
 //! ```
 //!
-//! `IVF_LISTS` (default `sqrt,256`) and `IVF_PROBES` (default `2,4,8,16`) pick the grid;
+//! `IVF_LISTS` (default `sqrt,default,256`: √entries, the fit's default 2√entries, 256)
+//! and `IVF_PROBES` (default `2,4,8,16`) pick the grid;
 //! `IVF_IMAGES` caps the test images (default all). Prints `skipped` without the bundle or
 //! the data. Asserts nothing about time.
 
@@ -17,7 +18,9 @@ use std::path::{Path, PathBuf};
 
 use edge::inspector::Inspector;
 use shared::bundle::{Bundle, BANK};
-use trainer::bank::{kmeans, BankModel, Int8Bank, IvfBank, NearestNeighbours, KMEANS_ITERATIONS};
+use trainer::bank::{
+    kmeans, BankModel, F32Bank, Int8Bank, IvfBank, IvfConfig, NearestNeighbours, KMEANS_ITERATIONS,
+};
 use trainer::metrics::roc_auc;
 
 /// Test images of an MVTec-layout category with "is defective" labels.
@@ -88,15 +91,31 @@ fn main() {
         println!("ivf_sweep: skipped: no test images under {data:?}");
         return;
     }
-    let bank: Int8Bank =
-        match BankModel::from_bytes(bundle.payload(BANK).expect("bank payload")).expect("bank") {
-            BankModel::Int8(b) => b,
-            BankModel::Ivf(b) => b.bank().clone(),
-            _ => {
-                println!("ivf_sweep: skipped: the bundle holds no int8 global bank");
-                return;
+    let bank: Int8Bank = match BankModel::from_bytes(bundle.payload(BANK).expect("bank payload"))
+        .expect("bank")
+    {
+        BankModel::Int8(b) => b,
+        // k-means starts from the first entries, which a coreset spreads out (farthest-
+        // point order) but an index stores list by list: take them round-robin over the
+        // lists instead, so the first rows span every list again.
+        BankModel::Ivf(b) => {
+            let lists: Vec<std::ops::Range<usize>> = (0..b.lists()).map(|l| b.list(l)).collect();
+            let longest = lists.iter().map(|r| r.len()).max().unwrap_or(0);
+            let mut rows = Vec::with_capacity(b.len() * b.dim());
+            for r in 0..longest {
+                for list in lists.iter().filter(|l| r < l.len()) {
+                    rows.extend(b.entry(list.start + r).expect("entry"));
+                }
             }
-        };
+            // Dequantized entries re-encode to the same codes with the same codec.
+            let rows = F32Bank::new(rows, b.dim()).expect("entries");
+            Int8Bank::with_codec(&rows, b.bank().codec().clone()).expect("codec")
+        }
+        _ => {
+            println!("ivf_sweep: skipped: the bundle holds no int8 global bank");
+            return;
+        }
+    };
     let frames: Vec<image::RgbImage> = images
         .iter()
         .map(|(p, _)| image::open(p).expect("image").to_rgb8())
@@ -120,11 +139,12 @@ fn main() {
         figure(exact_auroc),
         exact_us / 1e3
     );
-    let lists_arg = std::env::var("IVF_LISTS").unwrap_or_else(|_| "sqrt,256".into());
+    let lists_arg = std::env::var("IVF_LISTS").unwrap_or_else(|_| "sqrt,default,256".into());
     let probes_arg = std::env::var("IVF_PROBES").unwrap_or_else(|_| "2,4,8,16".into());
     for lists in lists_arg.split(',') {
         let lists = match lists {
             "sqrt" => (len as f64).sqrt().round() as usize,
+            "default" => IvfConfig::default().lists_for(len),
             n => n.parse().expect("IVF_LISTS: numbers or sqrt"),
         }
         .clamp(1, len);

@@ -1,7 +1,7 @@
 //! Inverted-file (IVF) search over an int8 memory bank: the global bank's entries are
 //! grouped into `lists` clusters around centroids (k-means, fitted by the trainer); a
 //! query scans only the lists of its `probes` nearest centroids instead of the whole
-//! bank. With the default ~√N lists and a few probes this is 10–20× fewer multiply-
+//! bank. With the default ~2√N lists and 8 probes this is ~10× fewer multiply-
 //! accumulates than brute force, which is what brings the global PatchCore bank under the
 //! frame budget on the device.
 //!
@@ -201,7 +201,6 @@ impl IvfBank {
                     codes: &s.codes[b * stride..e * stride],
                     params: &s.params[b..e],
                 },
-                &mut s.row16,
                 &mut probe_dist[b * probes..e * probes],
                 &mut probe_list[b * probes..e * probes],
             );
@@ -240,7 +239,6 @@ impl IvfBank {
                         codes: &group.codes[..n * stride],
                         params: &group.params[..n],
                     },
-                    &mut s.row16,
                     &mut group.dist[..n * kc],
                     &mut group.index[..n * kc],
                 );
@@ -265,7 +263,6 @@ impl IvfBank {
                         codes: &s.codes[i * stride..(i + 1) * stride],
                         params: &s.params[i..i + 1],
                     },
-                    &mut s.row16,
                     &mut s.cand_dist[cand.clone()],
                     &mut s.cand_index[cand.clone()],
                 );

@@ -179,7 +179,6 @@ impl PositionBank {
                                     codes: &sc.codes[..stride],
                                     params: &sc.params[..1],
                                 },
-                                &mut sc.row16,
                                 &mut sc.cand_dist[..kc],
                                 &mut sc.cand_index[..kc],
                             );

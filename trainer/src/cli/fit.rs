@@ -123,7 +123,7 @@ pub struct Args {
     /// Bank: how the device searches it.
     #[arg(long, value_enum, default_value_t = SearchArg::Ivf)]
     pub search: SearchArg,
-    /// Bank, `--search ivf`: number of k-means lists (default √entries, 118 for 14,000).
+    /// Bank, `--search ivf`: number of k-means lists (default 2√entries, 237 for 14,000).
     #[arg(long)]
     pub lists: Option<usize>,
     /// Bank, `--search ivf`: lists scanned per patch (more: closer to brute force, slower).
