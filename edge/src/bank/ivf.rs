@@ -6,9 +6,9 @@
 //! frame budget on the device.
 //!
 //! The search is approximate: a query whose true nearest entry sits in an unprobed list
-//! gets the distance to the nearest entry of the probed ones, never a smaller one, so an
-//! anomalous patch is never scored lower than by brute force, and a nominal one is at most
-//! scored like its nearest probed neighbour. The trainer calibrates and evaluates through
+//! gets the distance to the nearest entry of the probed ones. Every reported distance is
+//! the exact distance to a real (dequantized) entry, so it is never below the true
+//! nearest-neighbour distance: an anomalous patch never looks more normal than it is. The trainer calibrates and evaluates through
 //! this same search, so the bundle's thresholds and the reported accuracy already include
 //! that cost.
 //!
