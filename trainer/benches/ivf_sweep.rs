@@ -122,7 +122,7 @@ fn main() {
         .collect();
     let labels: Vec<bool> = images.iter().map(|(_, d)| *d).collect();
     let (dim, len) = (bank.dim(), bank.len());
-    let entries: Vec<f32> = (0..len).flat_map(|j| bank.entry(j).unwrap()).collect();
+    let entries = bank.entries();
     println!(
         "ivf_sweep: {len} × {dim} int8 bank, {} test images ({} defective), 1 thread",
         frames.len(),

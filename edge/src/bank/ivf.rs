@@ -82,13 +82,9 @@ impl IvfBank {
         check_probes(probes, lists)?;
         let centroids =
             Int8Bank::with_codec(&F32Bank::new(centroids.to_vec(), dim)?, bank.codec.clone())?;
-        let decoded: Vec<f32> = (0..lists)
-            .flat_map(|l| centroids.entry(l).unwrap_or_default())
-            .collect();
-        let entries: Vec<f32> = (0..bank.len())
-            .flat_map(|j| bank.entry(j).unwrap_or_default())
-            .collect();
-        let home = F32Bank::new(decoded, dim)?.search(&entries, 1)?.indices;
+        let home = F32Bank::new(centroids.entries(), dim)?
+            .search(&bank.entries(), 1)?
+            .indices;
         let mut order: Vec<usize> = (0..bank.len()).collect();
         order.sort_by_key(|&j| home[j]);
         let mut codes = Vec::with_capacity(bank.len() * dim);
@@ -145,9 +141,7 @@ impl IvfBank {
 
     /// The centroids as f32 (dequantized), `lists × dim`.
     pub fn centroids(&self) -> Vec<f32> {
-        (0..self.lists())
-            .flat_map(|l| self.centroids.entry(l).unwrap_or_default())
-            .collect()
+        self.centroids.entries()
     }
 
     /// Serialised size in bytes (see [`super::codec`]).

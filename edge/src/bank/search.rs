@@ -83,6 +83,13 @@ pub trait NearestNeighbours: Sync {
     /// Entry `index` as f32 (dequantized for int8), or `None` past the end.
     fn entry(&self, index: usize) -> Option<Vec<f32>>;
 
+    /// Every entry as f32 (dequantized for int8), row-major `len × dim`.
+    fn entries(&self) -> Vec<f32> {
+        (0..self.len())
+            .flat_map(|j| self.entry(j).unwrap_or_default())
+            .collect()
+    }
+
     /// Multiply-accumulates one query costs (`len × dim`).
     fn macs_per_query(&self) -> u64 {
         self.len() as u64 * self.dim() as u64

@@ -138,9 +138,7 @@ pub fn extend_bank(
         .max(1)
         .min(room);
 
-    let old_rows: Vec<f32> = (0..old_entries)
-        .flat_map(|j| bank.entry(j).unwrap_or_default())
-        .collect();
+    let old_rows = bank.entries();
     let coverage_radius = coverage_radius(bank, &old_rows)?;
     let mut distance = bank.search(patches, 1)?.distances;
     let mut picks = Vec::new();
