@@ -48,17 +48,10 @@ impl IvfConfig {
 /// Quantizes `bank` to int8 and indexes it.
 ///
 /// # Errors
-/// `probes` of 0, or shape problems of the bank.
+/// `probes` of 0 ([`IvfBank::from_parts`] checks it), or shape problems of the bank.
 pub fn index_bank(bank: &F32Bank, config: &IvfConfig) -> Result<IvfBank, BankError> {
     let lists = config.lists_for(bank.len());
     let centroids = kmeans(bank.data(), bank.dim(), lists, KMEANS_ITERATIONS)?;
-    if config.probes == 0 {
-        return Err(BankError::InvalidParameter {
-            name: "probes",
-            value: 0.0,
-            hint: "use ≥ 1 (8 by default)",
-        });
-    }
     IvfBank::from_parts(
         &Int8Bank::quantize(bank),
         &centroids,
