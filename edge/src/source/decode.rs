@@ -12,9 +12,10 @@
 //! [`DecodeError::Length`] naming both lengths, never a partial image.
 
 use std::fmt;
+use std::io::Cursor;
 use std::str::FromStr;
 
-use image::{ImageFormat, RgbImage};
+use image::{ImageFormat, ImageReader, Limits, RgbImage};
 use serde::{Deserialize, Serialize};
 
 use super::mjpeg;
@@ -214,7 +215,12 @@ pub fn decode_frame(
             if (w, h) != (layout.width, layout.height) {
                 return Err(size(w, h));
             }
-            let image = mjpeg_to_rgb(data)?;
+            // The walk and the decoder may still read a malformed header differently:
+            // the decoder's own view of the size is held to the negotiated one too.
+            let mut limits = Limits::default();
+            limits.max_image_width = Some(layout.width);
+            limits.max_image_height = Some(layout.height);
+            let image = decode_jpeg_within(data, limits)?;
             if image.dimensions() != (layout.width, layout.height) {
                 return Err(size(image.width(), image.height()));
             }
@@ -269,6 +275,12 @@ pub fn grey_to_rgb(data: &[u8], layout: RawLayout) -> Result<RgbImage, DecodeErr
 /// Not a JPEG, malformed headers, no end-of-image marker (a cut frame), or `image`
 /// failing on the data.
 pub fn mjpeg_to_rgb(data: &[u8]) -> Result<RgbImage, DecodeError> {
+    decode_jpeg_within(data, Limits::default())
+}
+
+/// [`mjpeg_to_rgb`] with `image`'s decoder held to `limits`: a size past them is refused
+/// from the decoder's own header reading, before it allocates the picture.
+pub(crate) fn decode_jpeg_within(data: &[u8], limits: Limits) -> Result<RgbImage, DecodeError> {
     let jpeg = mjpeg::with_standard_huffman_tables(data)?;
     // `image` decodes a cut frame "successfully", greying the missing rows: a part
     // would be inspected on half a picture. Some cameras pad frames with zeros.
@@ -276,7 +288,10 @@ pub fn mjpeg_to_rgb(data: &[u8]) -> Result<RgbImage, DecodeError> {
     if !jpeg[..end].ends_with(&[0xFF, 0xD9]) {
         return Err(DecodeError::JpegTruncated { len: data.len() });
     }
-    image::load_from_memory_with_format(&jpeg, ImageFormat::Jpeg)
+    let mut reader = ImageReader::with_format(Cursor::new(&jpeg[..]), ImageFormat::Jpeg);
+    reader.limits(limits);
+    reader
+        .decode()
         .map(image::DynamicImage::into_rgb8)
         .map_err(DecodeError::Image)
 }

@@ -154,6 +154,14 @@ pub fn scan_header(jpeg: &[u8]) -> Result<JpegHeader, DecodeError> {
             }
             // Markers without a length field (RSTn, TEM).
             0xD0..=0xD7 | 0x01 => {}
+            // ff 00 is a stuffed data byte, never a marker: a decoder would skip it where
+            // a length-field reading would not, and the two would see different frames.
+            0x00 => {
+                return Err(header_error(
+                    marker_start,
+                    "ff 00 (a stuffed data byte) before the start of scan".into(),
+                ))
+            }
             _ => {
                 let len = match jpeg.get(pos..pos + 2) {
                     Some(&[hi, lo]) => usize::from(u16::from_be_bytes([hi, lo])),
@@ -187,6 +195,12 @@ pub fn scan_header(jpeg: &[u8]) -> Result<JpegHeader, DecodeError> {
                     let &[_, h0, h1, w0, w1, ..] = segment else {
                         return Err(header_error(pos, "frame header (SOF) too short".into()));
                     };
+                    if size.is_some() {
+                        return Err(header_error(
+                            marker_start,
+                            "a second frame header (SOF) before the start of scan".into(),
+                        ));
+                    }
                     size = Some((u16::from_be_bytes([w0, w1]), u16::from_be_bytes([h0, h1])));
                 }
                 pos += len;
@@ -220,7 +234,9 @@ pub fn with_standard_huffman_tables(jpeg: &[u8]) -> Result<Cow<'_, [u8]>, Decode
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::decode::{decode_frame, mjpeg_to_rgb, PixelFormat, RawLayout};
+    use crate::source::decode::{
+        decode_frame, decode_jpeg_within, mjpeg_to_rgb, PixelFormat, RawLayout,
+    };
     use image::{ImageFormat, RgbImage};
 
     fn encode_jpeg(img: &RgbImage) -> Vec<u8> {
@@ -349,6 +365,56 @@ mod tests {
         assert!(scan_header(&[0xFF, SOI, 0x00]).is_err());
         // A scan with no frame header before it.
         assert!(scan_header(&[0xFF, SOI, 0xFF, SOS, 0x00, 0x02]).is_err());
+    }
+
+    /// The input the `frame_decode` fuzz target found (fuzz/seeds/frame_decode keeps it):
+    /// an `ff 00` read as a 67-byte segment hid a 32,008×8,464 frame header from the
+    /// walk, which then saw an 8×16 one, while the decoder read the big one and
+    /// allocated 800 MB for it.
+    #[test]
+    fn a_header_the_walk_and_the_decoder_read_differently_is_refused() {
+        let frame = [
+            0xff, 0xd8, 0xff, 0x00, 0x00, 0x43, 0x00, 0x01, 0x01, 0x78, 0x01, 0x26, 0x01, 0x01,
+            0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x03, 0x01, 0x01, 0xff,
+            0xc6, 0x00, 0x02, 0x08, 0x00, 0x08, 0x00, 0x10, 0x01, 0x01, 0x11, 0x00, 0x01, 0x03,
+            0x01, 0xff, 0xc0, 0x00, 0x0b, 0x08, 0x7d, 0x08, 0x21, 0x10, 0x01, 0x01, 0x11, 0x00,
+            0xff, 0xda, 0x00, 0x08, 0x01, 0x01, 0x02, 0x07, 0x01, 0x01, 0x01, 0x01, 0x01, 0xff,
+            0xff, 0xff, 0xd3, 0xff, 0xc0, 0x00, 0x0b, 0x08, 0x00, 0x08, 0x00, 0x10, 0x01, 0x01,
+            0x11, 0x00, 0xff, 0xda, 0x00, 0xff, 0xd9,
+        ];
+        let err = scan_header(&frame).expect_err("ff 00 is no marker");
+        assert!(
+            matches!(&err, DecodeError::JpegHeader { offset: 2, reason } if reason.contains("ff 00")),
+            "{err:?}"
+        );
+        let layout = RawLayout::packed(PixelFormat::Mjpeg, 16, 8);
+        assert!(decode_frame(PixelFormat::Mjpeg, &frame, layout).is_err());
+        // Two frame headers before one scan: which one counts is decoder-specific.
+        let stripped = strip_dht(&encode_jpeg(&test_image()));
+        let sof = stripped
+            .windows(2)
+            .position(|w| w == [0xFF, 0xC0])
+            .expect("baseline SOF");
+        let len = usize::from(u16::from_be_bytes([stripped[sof + 2], stripped[sof + 3]]));
+        let mut twice = stripped[..sof + 2 + len].to_vec();
+        twice.extend_from_slice(&stripped[sof..]);
+        let err = scan_header(&twice).expect_err("two SOFs");
+        assert!(format!("{err}").contains("second frame header"), "{err}");
+    }
+
+    /// Whatever the walk concluded, the decoder itself is held to the negotiated size:
+    /// a well-formed 40×24 frame under a 16×8 layout never reaches pixel decoding.
+    #[test]
+    fn the_decoder_is_held_to_the_negotiated_size() {
+        let full = encode_jpeg(&test_image());
+        let mut limits = image::Limits::default();
+        limits.max_image_width = Some(16);
+        limits.max_image_height = Some(8);
+        let err = decode_jpeg_within(&full, limits).expect_err("too big");
+        assert!(
+            matches!(&err, DecodeError::Image(image::ImageError::Limits(_))),
+            "{err:?}"
+        );
     }
 
     #[test]
