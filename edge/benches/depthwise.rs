@@ -7,7 +7,7 @@
 
 use std::time::Instant;
 
-use edge::network::{runnable_with, Depthwise, Plan};
+use edge::network::{runnable_with, Kernels, Plan};
 use tract_linalg::multithread::Executor;
 use tract_onnx::prelude::*;
 use tract_onnx::tract_core::ops::cnn::conv::KernelFormat;
@@ -28,7 +28,7 @@ const LAYERS: [(usize, usize, usize, usize); 9] = [
     (672, 16, 5, 1),
 ];
 
-fn plan(c: usize, side: usize, k: usize, stride: usize, depthwise: Depthwise) -> TractResult<Plan> {
+fn plan(c: usize, side: usize, k: usize, stride: usize, kernels: Kernels) -> TractResult<Plan> {
     let mut model = TypedModel::default();
     let x = model.add_source("x", f32::fact([1, c, side, side]))?;
     let weights: Vec<f32> = (0..c * k * k).map(|i| (i as f32 * 0.1).sin()).collect();
@@ -52,7 +52,7 @@ fn plan(c: usize, side: usize, k: usize, stride: usize, depthwise: Depthwise) ->
     };
     let y = model.wire_node("dw", conv, &[x, kernel, bias])?;
     model.select_output_outlets(&y)?;
-    runnable_with(model, Executor::SingleThread, depthwise)
+    runnable_with(model, Executor::SingleThread, kernels)
 }
 
 /// Median ms of `reps` runs, interleaving nothing: each plan is timed on its own input.
@@ -90,8 +90,8 @@ fn main() -> TractResult<()> {
         .into_tensor();
         let out = side.div_ceil(stride);
         let macs = (c * out * out * k * k) as f64;
-        let tract = median_ms(&plan(c, side, k, stride, Depthwise::Tract)?, &input, 30)?;
-        let ours = median_ms(&plan(c, side, k, stride, Depthwise::Fastest)?, &input, 30)?;
+        let tract = median_ms(&plan(c, side, k, stride, Kernels::Tract)?, &input, 30)?;
+        let ours = median_ms(&plan(c, side, k, stride, Kernels::Fastest)?, &input, 30)?;
         total_tract += tract;
         total_edge += ours;
         println!(

@@ -27,6 +27,8 @@ use tract_onnx::tract_core::ops::cnn::conv::KernelFormat;
 use tract_onnx::tract_core::ops::cnn::Conv;
 use tract_onnx::tract_core::ops::nn::DataFormat;
 
+use super::clamp::{self, Clamp};
+
 /// Geometry of one depthwise convolution over `[N, C, H, W]` (or `[C, H, W]`) f32 data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 struct Geometry {
@@ -72,6 +74,8 @@ pub struct PlaneDepthwise {
     /// `[C]` bias.
     bias: Arc<Tensor>,
     output_shape: TVec<usize>,
+    /// The following ReLU/ReLU6 bounds, fused ([`Clamp::to_bits`]).
+    clamp: (u32, u32),
 }
 
 impl Op for PlaneDepthwise {
@@ -80,7 +84,10 @@ impl Op for PlaneDepthwise {
     }
 
     fn info(&self) -> TractResult<Vec<String>> {
-        Ok(vec![format!("{:?}", self.geometry)])
+        Ok(vec![
+            format!("{:?}", self.geometry),
+            format!("{:?}", Clamp::from_bits(self.clamp)),
+        ])
     }
 
     fn validation(&self) -> Validation {
@@ -114,6 +121,7 @@ impl EvalOp for PlaneDepthwise {
             kernel: kernel.as_slice::<f32>()?,
             bias: bias.as_slice::<f32>()?,
             input: data,
+            clamp: Clamp::from_bits(self.clamp),
         };
         run(
             g,
@@ -152,21 +160,23 @@ pub fn available() -> bool {
     }
 }
 
-/// What one evaluation reads: `[C, kh, kw]` weights, `[C]` bias, the `[N, C, H, W]` input.
+/// What one evaluation reads: `[C, kh, kw]` weights, `[C]` bias, the `[N, C, H, W]` input,
+/// and the bounds every output is clamped to.
 #[derive(Clone, Copy)]
 struct Operands<'a> {
     kernel: &'a [f32],
     bias: &'a [f32],
     input: &'a [f32],
+    clamp: Clamp,
 }
 
 fn run(g: &Geometry, x: Operands<'_>, output: &mut [f32]) -> TractResult<()> {
     #[cfg(target_arch = "x86_64")]
     if available() {
-        return planes(g, x, output, |w, starts, phases, b, acc| {
+        return planes(g, x, output, |w, starts, phases, b, clamp, acc| {
             // SAFETY: the CPU has AVX2 and FMA (`available`), and every tap window
             // `start..start + acc.len()` lies in `phases` (`planes` asserts it).
-            unsafe { taps_avx2(w, starts, phases, b, acc) }
+            unsafe { taps_avx2(w, starts, phases, b, clamp, acc) }
         });
     }
     run_portable(g, x, output)
@@ -178,16 +188,17 @@ fn run_portable(g: &Geometry, x: Operands<'_>, output: &mut [f32]) -> TractResul
 }
 
 /// Every `(n, c)` plane: phase split, then `taps` over the flattened output rows (one
-/// plane's taps: `acc[j] = bias + Σ_t w[t] · phases[starts[t] + j]` for every `j`).
+/// plane's taps: `acc[j] = clamp(bias + Σ_t w[t] · phases[starts[t] + j])` for every `j`).
 fn planes(
     g: &Geometry,
     Operands {
         kernel,
         bias,
         input,
+        clamp,
     }: Operands<'_>,
     output: &mut [f32],
-    taps: impl Fn(&[f32], &[usize], &[f32], f32, &mut [f32]) + Sync + Send,
+    taps: impl Fn(&[f32], &[usize], &[f32], f32, Clamp, &mut [f32]) + Sync + Send,
 ) -> TractResult<()> {
     let (ih, iw) = g.input;
     let (oh, ow) = g.output;
@@ -229,6 +240,7 @@ fn planes(
                 &starts,
                 &phases,
                 bias[c],
+                clamp,
                 &mut acc,
             );
             for (oy, row) in dst.chunks_exact_mut(ow).enumerate() {
@@ -239,7 +251,14 @@ fn planes(
     })
 }
 
-fn taps_portable(weights: &[f32], starts: &[usize], phases: &[f32], bias: f32, acc: &mut [f32]) {
+fn taps_portable(
+    weights: &[f32],
+    starts: &[usize],
+    phases: &[f32],
+    bias: f32,
+    clamp: Clamp,
+    acc: &mut [f32],
+) {
     acc.fill(bias);
     let span = acc.len();
     for (&w, &start) in weights.iter().zip(starts) {
@@ -247,23 +266,44 @@ fn taps_portable(weights: &[f32], starts: &[usize], phases: &[f32], bias: f32, a
             *a = w.mul_add(v, *a);
         }
     }
+    if clamp.is_some() {
+        acc.iter_mut().for_each(|a| *a = clamp.apply(*a));
+    }
 }
 
 /// [`taps_portable`] with AVX2: 32 outputs at a time in four registers of running sums
 /// (enough independent chains to hide the fused multiply-add latency), every tap's
-/// window loaded once per block, each output stored once.
+/// window loaded once per block, each output clamped in registers and stored once
+/// (`maxps`/`minps`: a NaN sum becomes the bound, where the portable loop keeps it).
 ///
 /// # Safety
 /// The CPU must have AVX2 and FMA, and `start + acc.len() <= phases.len()` for every
 /// `start` in `starts`.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-unsafe fn taps_avx2(weights: &[f32], starts: &[usize], phases: &[f32], bias: f32, acc: &mut [f32]) {
-    use std::arch::x86_64::{_mm256_fmadd_ps, _mm256_loadu_ps, _mm256_set1_ps, _mm256_storeu_ps};
+unsafe fn taps_avx2(
+    weights: &[f32],
+    starts: &[usize],
+    phases: &[f32],
+    bias: f32,
+    clamp: Clamp,
+    acc: &mut [f32],
+) {
+    use std::arch::x86_64::{
+        _mm256_fmadd_ps, _mm256_loadu_ps, _mm256_max_ps, _mm256_min_ps, _mm256_set1_ps,
+        _mm256_storeu_ps,
+    };
     let span = acc.len();
     let base = phases.as_ptr();
     let out = acc.as_mut_ptr();
     let b = _mm256_set1_ps(bias);
+    let (low, high) = (_mm256_set1_ps(clamp.low), _mm256_set1_ps(clamp.high));
+    // A macro, not a closure: the intrinsics stay inside this function's target features.
+    macro_rules! bound {
+        ($s:expr) => {
+            _mm256_min_ps(_mm256_max_ps($s, low), high)
+        };
+    }
     let mut j = 0;
     // SAFETY (all pointer arithmetic below): j + 32 (or + 8) <= span, and every tap window
     // start..start + span lies in `phases` (the caller's contract).
@@ -278,10 +318,10 @@ unsafe fn taps_avx2(weights: &[f32], starts: &[usize], phases: &[f32], bias: f32
                 s2 = _mm256_fmadd_ps(w, _mm256_loadu_ps(p.add(16)), s2);
                 s3 = _mm256_fmadd_ps(w, _mm256_loadu_ps(p.add(24)), s3);
             }
-            _mm256_storeu_ps(out.add(j), s0);
-            _mm256_storeu_ps(out.add(j + 8), s1);
-            _mm256_storeu_ps(out.add(j + 16), s2);
-            _mm256_storeu_ps(out.add(j + 24), s3);
+            _mm256_storeu_ps(out.add(j), bound!(s0));
+            _mm256_storeu_ps(out.add(j + 8), bound!(s1));
+            _mm256_storeu_ps(out.add(j + 16), bound!(s2));
+            _mm256_storeu_ps(out.add(j + 24), bound!(s3));
             j += 32;
         }
         while j + 8 <= span {
@@ -289,7 +329,7 @@ unsafe fn taps_avx2(weights: &[f32], starts: &[usize], phases: &[f32], bias: f32
             for (&w, &start) in weights.iter().zip(starts) {
                 s = _mm256_fmadd_ps(_mm256_set1_ps(w), _mm256_loadu_ps(base.add(start + j)), s);
             }
-            _mm256_storeu_ps(out.add(j), s);
+            _mm256_storeu_ps(out.add(j), bound!(s));
             j += 8;
         }
     }
@@ -298,7 +338,7 @@ unsafe fn taps_avx2(weights: &[f32], starts: &[usize], phases: &[f32], bias: f32
         for (&w, &start) in weights.iter().zip(starts) {
             s = w.mul_add(phases[start + j], s);
         }
-        acc[j] = s;
+        acc[j] = clamp.apply(s);
     }
 }
 
@@ -475,11 +515,13 @@ fn plane_op(
         kernel: Arc::new(kernel.into_tensor().into_shape(&[channels, kh, kw])?),
         bias: Arc::new(bias),
         output_shape,
+        clamp: Clamp::NONE.to_bits(),
     }))
 }
 
 /// Replaces every depthwise convolution [`PlaneDepthwise`] can run in `model` (decluttered)
-/// with it; returns how many it replaced.
+/// with it, each with the `Max`/`Min` bounds right after it fused in; returns how many
+/// convolutions it replaced.
 ///
 /// # Errors
 /// tract's error when a fact cannot be read or a patch does not apply.
@@ -497,7 +539,36 @@ pub fn substitute(model: &mut TypedModel) -> TractResult<usize> {
         patch.apply(model)?;
         replaced += 1;
     }
+    while fuse_one_clamp(model)? {}
     Ok(replaced)
+}
+
+/// Fuses the first `Max`/`Min` bound found right after a [`PlaneDepthwise`]; whether it
+/// found one (node ids change with each patch, so the caller starts over).
+fn fuse_one_clamp(model: &mut TypedModel) -> TractResult<bool> {
+    for id in model.eval_order()? {
+        let node = model.node(id);
+        let Some(op) = node.op_as::<PlaneDepthwise>() else {
+            continue;
+        };
+        // A model output keeps the unclamped values (`single_succ` counts nodes only).
+        let Some(next) = model.single_succ(id)? else {
+            continue;
+        };
+        if model.output_outlets()?.contains(&OutletId::new(id, 0)) {
+            continue;
+        }
+        let Some(clamp) = clamp::tightened(model, id, next, Clamp::from_bits(op.clamp))? else {
+            continue;
+        };
+        let fused = PlaneDepthwise {
+            clamp: clamp.to_bits(),
+            ..op.clone()
+        };
+        TypedModelPatch::fuse_with_next(model, node, fused)?.apply(model)?;
+        return Ok(true);
+    }
+    Ok(false)
 }
 
 #[cfg(test)]
@@ -559,7 +630,7 @@ mod tests {
 
     fn run_on(model: TypedModel, input: &Tensor, executor: Executor) -> Vec<f32> {
         let plan =
-            super::super::runnable_with(model, executor, super::super::Depthwise::Tract).unwrap();
+            super::super::runnable_with(model, executor, super::super::Kernels::Tract).unwrap();
         let out = plan.run(tvec!(input.clone().into_tvalue())).unwrap();
         let view = out[0].try_as_plain_ram().unwrap();
         view.as_slice::<f32>().unwrap().to_vec()
@@ -655,12 +726,95 @@ mod tests {
             kernel: &kernel,
             bias: &bias,
             input: &input,
+            clamp: Clamp {
+                low: 0.0,
+                high: 1.5,
+            },
         };
         run_portable(&g, x, &mut a).unwrap();
         run(&g, x, &mut b).unwrap();
         for (x, y) in a.iter().zip(&b) {
             assert!((x - y).abs() < 1e-5);
         }
+    }
+
+    /// `model(case)` followed by `bounds`, each a `Max` (`true`) or `Min` against a
+    /// constant; `fan_out` also outputs the convolution itself.
+    fn model_with_bounds(case: &Case, bounds: &[(bool, f32)], fan_out: bool) -> TypedModel {
+        use tract_onnx::tract_core::ops::math;
+        let mut m = model(case);
+        let conv = m.node_by_name("dw").unwrap().id;
+        let mut wire = OutletId::new(conv, 0);
+        for (i, &(is_max, bound)) in bounds.iter().enumerate() {
+            let konst = m
+                .add_const(
+                    format!("bound{i}"),
+                    tensor0(bound).broadcast_into_rank(4).unwrap(),
+                )
+                .unwrap();
+            let op = if is_max { math::max() } else { math::min() };
+            wire = m.wire_node(format!("b{i}"), op, &[wire, konst]).unwrap()[0];
+        }
+        let mut outputs = vec![wire];
+        if fan_out {
+            outputs.push(OutletId::new(conv, 0));
+        }
+        m.select_output_outlets(&outputs).unwrap();
+        m
+    }
+
+    #[test]
+    fn relu6_after_the_convolution_is_fused_and_computes_what_tract_does() {
+        let case = Case {
+            channels: 3,
+            size: (9, 8),
+            kernel: 3,
+            stride: 1,
+            dilation: 1,
+            padding: PaddingSpec::Explicit(tvec!(1, 1), tvec!(1, 1)),
+        };
+        let input = tract_ndarray::ArrayD::from_shape_vec(vec![1, 3, 9, 8], values(216, 0.9))
+            .unwrap()
+            .into_tensor();
+        let bin_ops = |m: &TypedModel| {
+            m.nodes()
+                .iter()
+                .filter(|n| n.op_is::<tract_onnx::tract_core::ops::binary::TypedBinOp>())
+                .count()
+        };
+        // ReLU6 (max 0, min 6), a plain ReLU, and two upper bounds in a row.
+        for bounds in [
+            &[(true, 0.0), (false, 1.5)][..],
+            &[(true, 0.0)],
+            &[(false, 2.0), (false, 1.0)],
+        ] {
+            let reference = run_plan(model_with_bounds(&case, bounds, false), &input);
+            let mut swapped = model_with_bounds(&case, bounds, false)
+                .into_decluttered()
+                .unwrap();
+            assert_eq!(substitute(&mut swapped).unwrap(), 1);
+            assert_eq!(bin_ops(&swapped), 0, "{bounds:?} fused");
+            let ours = run_plan(swapped, &input);
+            assert!(ours.iter().any(|&v| v == bounds[bounds.len() - 1].1));
+            let worst = ours
+                .iter()
+                .zip(&reference)
+                .map(|(a, b)| (a - b).abs())
+                .fold(0.0f32, f32::max);
+            assert!(worst < 1e-5, "{bounds:?}: max difference {worst}");
+        }
+        // A lower bound after an upper one, and a convolution whose output is also
+        // used elsewhere, keep their nodes.
+        let mut m = model_with_bounds(&case, &[(false, 6.0), (true, 0.0)], false)
+            .into_decluttered()
+            .unwrap();
+        substitute(&mut m).unwrap();
+        assert_eq!(bin_ops(&m), 1, "only the Min is fused");
+        let mut m = model_with_bounds(&case, &[(true, 0.0)], true)
+            .into_decluttered()
+            .unwrap();
+        substitute(&mut m).unwrap();
+        assert_eq!(bin_ops(&m), 1, "the convolution's raw output is needed");
     }
 
     #[test]

@@ -7,7 +7,9 @@
 //! Always holds: a plan is built once per bundle, never per frame; tract allocates its
 //! own intermediate tensors on every run, which is outside our control.
 
+mod clamp;
 pub mod depthwise;
+pub mod resize;
 
 use std::sync::Arc;
 
@@ -27,44 +29,50 @@ pub fn typed_from_onnx(bytes: &[u8]) -> TractResult<TypedModel> {
         .into_typed()
 }
 
-/// Which depthwise convolution a plan runs.
+/// Which kernels a plan runs for the ops the edge has its own of (depthwise
+/// convolution, bilinear resize).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Depthwise {
-    /// [`depthwise::PlaneDepthwise`] where this machine has its vectorised kernel
-    /// ([`depthwise::available`]), tract's own op elsewhere.
+pub enum Kernels {
+    /// The edge's where they are faster: [`depthwise::PlaneDepthwise`] (with the ReLU
+    /// after it fused) where this machine has its vectorised kernel
+    /// ([`depthwise::available`]), [`resize::PlaneResize`] everywhere; tract's own op
+    /// elsewhere.
     Fastest,
-    /// tract's own op everywhere (the baseline of the benchmarks).
+    /// tract's own ops everywhere (the baseline of the benchmarks).
     Tract,
 }
 
 /// Optimises `model` and makes it runnable on `executor` (a rayon pool via
-/// `Executor::MultiThread`, or `Executor::SingleThread`), with the fastest depthwise
-/// convolution this machine has.
+/// `Executor::MultiThread`, or `Executor::SingleThread`), with the fastest kernels this
+/// machine has.
 ///
 /// # Errors
 /// tract's error when optimisation fails.
 pub fn runnable(model: TypedModel, executor: Executor) -> TractResult<Plan> {
-    runnable_with(model, executor, Depthwise::Fastest)
+    runnable_with(model, executor, Kernels::Fastest)
 }
 
-/// [`runnable`] with the depthwise convolution chosen.
+/// [`runnable`] with the kernels chosen.
 ///
 /// # Errors
 /// tract's error when optimisation fails.
 pub fn runnable_with(
     mut model: TypedModel,
     executor: Executor,
-    depthwise: Depthwise,
+    kernels: Kernels,
 ) -> TractResult<Plan> {
     let options = RunOptions {
         executor: Some(executor),
         ..RunOptions::default()
     };
-    if depthwise == Depthwise::Fastest && depthwise::available() {
-        // Decluttered first so that the convolutions are in their final form (folded
-        // scales, constant weights) when they are swapped.
+    if kernels == Kernels::Fastest {
+        // Decluttered first so that the ops are in their final form (folded scales,
+        // constant weights and sizes) when they are swapped.
         model = model.into_decluttered()?;
-        depthwise::substitute(&mut model)?;
+        if depthwise::available() {
+            depthwise::substitute(&mut model)?;
+        }
+        resize::substitute(&mut model)?;
     }
     model.into_optimized()?.into_runnable_with_options(&options)
 }

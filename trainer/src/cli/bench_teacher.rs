@@ -24,7 +24,7 @@ use tract_onnx::prelude::*;
 
 use crate::features::{feature_graph, DEFAULT_LAYERS};
 use crate::onnx::profile::{latencies, percentile_ms, profile_by_op};
-use crate::onnx::{runnable_from_bytes_using, Depthwise, Plan};
+use crate::onnx::{runnable_from_bytes_using, Kernels, Plan};
 use crate::teacher::feature_trunk_macs;
 
 /// Arguments of `trainer bench-teacher`.
@@ -44,8 +44,8 @@ pub struct Args {
     pub weights: Option<std::path::PathBuf>,
 }
 
-fn plan_on(onnx: &[u8], executor: Executor, depthwise: Depthwise) -> anyhow::Result<Plan> {
-    runnable_from_bytes_using(onnx, "patch features", executor, depthwise)
+fn plan_on(onnx: &[u8], executor: Executor, kernels: Kernels) -> anyhow::Result<Plan> {
+    runnable_from_bytes_using(onnx, "patch features", executor, kernels)
 }
 
 /// Names of the depthwise convolution ops in optimised plans: tract's and the edge's.
@@ -105,16 +105,16 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         args.iters
     );
 
-    let tract_dw = plan_on(&graph.onnx, Executor::SingleThread, Depthwise::Tract)?;
-    let single = plan_on(&graph.onnx, Executor::SingleThread, Depthwise::Fastest)?;
+    let tract_dw = plan_on(&graph.onnx, Executor::SingleThread, Kernels::Tract)?;
+    let single = plan_on(&graph.onnx, Executor::SingleThread, Kernels::Fastest)?;
     let (t0, t1) = interleaved(&tract_dw, &single, &input, args.warmup, args.iters)?;
     let (p50_0, p50_1) = (percentile_ms(&t0, 0.5), percentile_ms(&t1, 0.5));
     println!(
-        "1 thread, tract's depthwise: p50 {p50_0:7.2} ms   p95 {:7.2} ms   (baseline)",
+        "1 thread, tract's kernels: p50 {p50_0:7.2} ms   p95 {:7.2} ms   (baseline)",
         percentile_ms(&t0, 0.95)
     );
     println!(
-        "1 thread, edge's depthwise : p50 {p50_1:7.2} ms   p95 {:7.2} ms   speed-up {:.2}x ({})",
+        "1 thread, edge's kernels : p50 {p50_1:7.2} ms   p95 {:7.2} ms   speed-up {:.2}x ({})",
         percentile_ms(&t1, 0.95),
         p50_0 / p50_1,
         if edge::network::depthwise::available() {
@@ -123,7 +123,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             "not available on this CPU: tract's op in both"
         }
     );
-    let double = plan_on(&graph.onnx, Executor::multithread(2), Depthwise::Fastest)?;
+    let double = plan_on(&graph.onnx, Executor::multithread(2), Kernels::Fastest)?;
     let (t1, t2) = interleaved(&single, &double, &input, args.warmup, args.iters)?;
     let (p50_1, p50_2) = (percentile_ms(&t1, 0.5), percentile_ms(&t2, 0.5));
     println!(
@@ -143,10 +143,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     );
 
     let macs = feature_trunk_macs(&weights.arch, size, &DEFAULT_LAYERS)?;
-    for (label, plan) in [
-        ("tract's depthwise", &tract_dw),
-        ("edge's depthwise", &single),
-    ] {
+    for (label, plan) in [("tract's kernels", &tract_dw), ("edge's kernels", &single)] {
         print_profile(label, plan, &input, args.iters, &macs)?;
     }
     Ok(())

@@ -26,5 +26,5 @@ mod run;
 pub use builder::{ir_version_for, GraphBuilder, OnnxError, DEFAULT_OPSET, IR_VERSION};
 pub use ops::Conv2d;
 pub use run::{
-    runnable_from_bytes, runnable_from_bytes_using, runnable_from_bytes_with, Depthwise, Plan,
+    runnable_from_bytes, runnable_from_bytes_using, runnable_from_bytes_with, Kernels, Plan,
 };
