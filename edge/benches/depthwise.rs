@@ -71,7 +71,7 @@ fn median_ms(plan: &Plan, input: &Tensor, reps: usize) -> TractResult<f64> {
 fn main() -> TractResult<()> {
     println!(
         "edge's vectorised depthwise {}",
-        if edge::network::depthwise::available() {
+        if edge::network::plane_conv::available() {
             "in use (AVX2 + FMA)"
         } else {
             "not available on this CPU: both columns run tract's op"

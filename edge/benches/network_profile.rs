@@ -1,15 +1,15 @@
 //! Where a bundle's network spends its time: the feature graph of `NET_BUNDLE` (a
-//! bundle path), optimised as the edge runs it (1 thread, the fastest depthwise
-//! convolution), run `NET_RUNS` times (default 30) after 3 warm-ups; prints the median ms
-//! per operator kind and the ten slowest nodes, each with its share of the total.
-//! Prints figures only; asserts nothing about time.
+//! bundle path), optimised as the edge runs it (1 thread, the edge's kernels; tract's
+//! own with `NET_KERNELS=tract`), run `NET_RUNS` times (default 30) after 3 warm-ups;
+//! prints the median ms per operator kind and the ten slowest nodes, each with its share
+//! of the total. Prints figures only; asserts nothing about time.
 //!
 //! `NET_BUNDLE=/abs/model.bundle cargo bench -p edge --bench network_profile`.
 
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-use edge::network::{runnable, typed_from_onnx};
+use edge::network::{runnable_with, typed_from_onnx, Kernels};
 use shared::bundle::{Bundle, FEATURES_ONNX};
 use tract_linalg::multithread::Executor;
 use tract_onnx::prelude::*;
@@ -25,7 +25,11 @@ fn main() -> anyhow::Result<()> {
     let graph = bundle
         .payload(FEATURES_ONNX)
         .ok_or_else(|| anyhow::anyhow!("{path:?} has no {FEATURES_ONNX}"))?;
-    let plan = runnable(typed_from_onnx(graph)?, Executor::SingleThread)?;
+    let kernels = match std::env::var("NET_KERNELS").as_deref() {
+        Ok("tract") => Kernels::Tract,
+        _ => Kernels::Fastest,
+    };
+    let plan = runnable_with(typed_from_onnx(graph)?, Executor::SingleThread, kernels)?;
     let model = plan.model();
     let shape = model
         .input_fact(0)?
@@ -76,7 +80,7 @@ fn main() -> anyhow::Result<()> {
         entry.0 += ms;
         entry.1 += 1;
     }
-    println!("network_profile: {path:?}, input {shape:?}, {runs} runs, 1 thread");
+    println!("network_profile: {path:?}, input {shape:?}, {runs} runs, 1 thread, {kernels:?}");
     println!("total {total:.2} ms (median run, profiling included)");
     let mut kinds: Vec<_> = per_kind.into_iter().collect();
     kinds.sort_by(|a, b| b.1 .0.total_cmp(&a.1 .0));

@@ -8,7 +8,7 @@
 //! own intermediate tensors on every run, which is outside our control.
 
 mod clamp;
-pub mod depthwise;
+pub mod plane_conv;
 pub mod resize;
 
 use std::sync::Arc;
@@ -33,9 +33,9 @@ pub fn typed_from_onnx(bytes: &[u8]) -> TractResult<TypedModel> {
 /// convolution, bilinear resize).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kernels {
-    /// The edge's where they are faster: [`depthwise::PlaneDepthwise`] (with the ReLU
-    /// after it fused) where this machine has its vectorised kernel
-    /// ([`depthwise::available`]), [`resize::PlaneResize`] everywhere; tract's own op
+    /// The edge's where they are faster: [`plane_conv::PlaneConv`] for depthwise convolutions and
+    /// stems (with the ReLU after them fused) where this machine has its vectorised kernel
+    /// ([`plane_conv::available`]), [`resize::PlaneResize`] everywhere; tract's own op
     /// elsewhere.
     Fastest,
     /// tract's own ops everywhere (the baseline of the benchmarks).
@@ -69,8 +69,8 @@ pub fn runnable_with(
         // Decluttered first so that the ops are in their final form (folded scales,
         // constant weights and sizes) when they are swapped.
         model = model.into_decluttered()?;
-        if depthwise::available() {
-            depthwise::substitute(&mut model)?;
+        if plane_conv::available() {
+            plane_conv::substitute(&mut model)?;
         }
         resize::substitute(&mut model)?;
     }

@@ -117,7 +117,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         "1 thread, edge's kernels : p50 {p50_1:7.2} ms   p95 {:7.2} ms   speed-up {:.2}x ({})",
         percentile_ms(&t1, 0.95),
         p50_0 / p50_1,
-        if edge::network::depthwise::available() {
+        if edge::network::plane_conv::available() {
             "vectorised op in use"
         } else {
             "not available on this CPU: tract's op in both"

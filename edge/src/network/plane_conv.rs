@@ -1,18 +1,21 @@
-//! Depthwise convolution, vectorised for x86_64 hosts with AVX2 and FMA.
+//! Convolutions with few input channels per group (depthwise ones, and a stem over the
+//! 3 colour planes), vectorised for x86_64 hosts with AVX2 and FMA.
 //!
 //! Why: on x86_64, tract 0.23's depthwise op ran the teacher's layers at 1.2 GMAC/s (its
 //! zone walk reaches a vector kernel for only part of each plane), 60 % of the teacher's
 //! time for 12 % of its multiply-accumulates (README, Performance); on aarch64 it has
-//! NEON kernels. [`substitute`] swaps every
-//! float NCHW depthwise `Conv` of a decluttered model for [`PlaneDepthwise`] before tract
-//! optimises the rest, on x86_64 machines that have AVX2 and FMA; elsewhere (the ARM
-//! boards included) tract's own op stays.
+//! NEON kernels. Its direct convolution for the teacher's 3 → 32 stem took 1.1 ms for
+//! 14 M multiply-accumulates. [`substitute`] swaps every float NCHW `Conv` of a
+//! decluttered model with at most [`MAX_INPUTS_PER_GROUP`] input channels per group
+//! (one, for a 1×1 kernel: tract's matrix products do those better) for [`PlaneConv`]
+//! before tract optimises the rest, on x86_64 machines that have AVX2 and FMA;
+//! elsewhere (the ARM boards included) tract's own ops stay.
 //!
-//! How: per channel plane, the padded input is split once into `stride_y × stride_x`
-//! phase planes (zero where the padding is), so that every kernel tap becomes one
-//! contiguous multiply-add over the flattened output rows; the AVX2 build keeps 32
-//! running sums in registers and walks all `k²` taps per block, so each output is
-//! stored once.
+//! How: per group, each input plane of the group is split once into
+//! `stride_y × stride_x` phase planes (zero where the padding is), so that every kernel
+//! tap of every input channel becomes one contiguous multiply-add over the flattened
+//! output rows; per output plane the AVX2 build keeps 32 running sums in registers and
+//! walks all `inputs × k²` taps per block, so each output is stored once.
 //!
 //! Always holds: the result equals tract's up to float rounding (summation order and
 //! fused multiply-adds; tests bound the difference); the trainer's features and the
@@ -29,11 +32,21 @@ use tract_onnx::tract_core::ops::nn::DataFormat;
 
 use super::clamp::{self, Clamp};
 
-/// Geometry of one depthwise convolution over `[N, C, H, W]` (or `[C, H, W]`) f32 data.
+/// Most input channels per group [`PlaneConv`] takes (the taps of one output grow with
+/// them; past a few, tract's matrix products win).
+pub const MAX_INPUTS_PER_GROUP: usize = 4;
+
+/// Outputs per block of rows (about): with a 3 × 3 stem's 12 phase planes the rows a
+/// block reads take ~100 KiB, well inside L2.
+const SPAN_BLOCK: usize = 2048;
+
+/// Geometry of one grouped convolution over `[N, C, H, W]` (or `[C, H, W]`) f32 data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 struct Geometry {
     batch: usize,
-    channels: usize,
+    in_channels: usize,
+    out_channels: usize,
+    groups: usize,
     input: (usize, usize),
     output: (usize, usize),
     kernel: (usize, usize),
@@ -44,6 +57,23 @@ struct Geometry {
 }
 
 impl Geometry {
+    fn in_per_group(&self) -> usize {
+        self.in_channels / self.groups
+    }
+
+    fn out_per_group(&self) -> usize {
+        self.out_channels / self.groups
+    }
+
+    /// Kernel taps of one output channel: inputs per group × kernel area.
+    fn taps(&self) -> usize {
+        self.in_per_group() * self.kernel.0 * self.kernel.1
+    }
+
+    fn is_depthwise(&self) -> bool {
+        self.groups == self.in_channels && self.groups == self.out_channels
+    }
+
     /// Phase-plane size `(rows, cols)`: enough for every tap's shifted window.
     fn phase(&self) -> (usize, usize) {
         let reach = |out: usize, k: usize, d: usize, s: usize| (out - 1) + (k - 1) * d / s + 1;
@@ -64,23 +94,29 @@ impl Geometry {
     }
 }
 
-/// A depthwise convolution with constant weights: `out[c] = bias[c] + Σ_taps w[c, tap] ·
-/// in[c, shifted]`, zero outside the input.
+/// A grouped convolution with constant weights: `out[o] = clamp(bias[o] + Σ_{i, tap}
+/// w[o, i, tap] · in[i, shifted])` over the input channels `i` of `o`'s group, zero
+/// outside the input.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct PlaneDepthwise {
+pub struct PlaneConv {
     geometry: Geometry,
-    /// `[C, kh, kw]` weights.
+    /// `[C_out, inputs per group × kh × kw]` weights.
     kernel: Arc<Tensor>,
-    /// `[C]` bias.
+    /// `[C_out]` bias.
     bias: Arc<Tensor>,
     output_shape: TVec<usize>,
     /// The following ReLU/ReLU6 bounds, fused ([`Clamp::to_bits`]).
     clamp: (u32, u32),
 }
 
-impl Op for PlaneDepthwise {
+impl Op for PlaneConv {
+    /// Depthwise ones keep their own name in profiles (`trainer bench-teacher` counts them).
     fn name(&self) -> StaticName {
-        "PlaneDepthwise".into()
+        if self.geometry.is_depthwise() {
+            "PlaneDepthwise".into()
+        } else {
+            "PlaneConv".into()
+        }
     }
 
     fn info(&self) -> TractResult<Vec<String>> {
@@ -97,7 +133,7 @@ impl Op for PlaneDepthwise {
     op_as_typed_op!();
 }
 
-impl EvalOp for PlaneDepthwise {
+impl EvalOp for PlaneConv {
     op_out_of_plan!();
 
     fn eval(&self, _ctx: &EvalContext, inputs: TVec<TValue>) -> TractResult<TVec<TValue>> {
@@ -106,8 +142,8 @@ impl EvalOp for PlaneDepthwise {
         let data = view.as_slice::<f32>()?;
         let g = &self.geometry;
         ensure!(
-            data.len() == g.batch * g.channels * g.input.0 * g.input.1,
-            "PlaneDepthwise: input has {} values, expected {:?}",
+            data.len() == g.batch * g.in_channels * g.input.0 * g.input.1,
+            "PlaneConv: input has {} values, expected {:?}",
             data.len(),
             g
         );
@@ -132,7 +168,7 @@ impl EvalOp for PlaneDepthwise {
     }
 }
 
-impl TypedOp for PlaneDepthwise {
+impl TypedOp for PlaneConv {
     fn output_facts(&self, inputs: &[&TypedFact]) -> TractResult<TVec<TypedFact>> {
         ensure!(inputs.len() == 1 && inputs[0].datum_type == f32::datum_type());
         Ok(tvec!(f32::fact(&*self.output_shape)))
@@ -140,14 +176,14 @@ impl TypedOp for PlaneDepthwise {
 
     fn cost(&self, _inputs: &[&TypedFact]) -> TractResult<TVec<(Cost, TDim)>> {
         let g = &self.geometry;
-        let macs = g.batch * g.channels * g.output.0 * g.output.1 * g.kernel.0 * g.kernel.1;
+        let macs = g.batch * g.out_channels * g.output.0 * g.output.1 * g.taps();
         Ok(tvec!((Cost::FMA(f32::datum_type()), macs.to_dim())))
     }
 
     as_op!();
 }
 
-/// Whether this machine runs [`PlaneDepthwise`]'s vectorised kernel.
+/// Whether this machine runs [`PlaneConv`]'s vectorised kernel.
 #[must_use]
 pub fn available() -> bool {
     #[cfg(target_arch = "x86_64")]
@@ -160,8 +196,8 @@ pub fn available() -> bool {
     }
 }
 
-/// What one evaluation reads: `[C, kh, kw]` weights, `[C]` bias, the `[N, C, H, W]` input,
-/// and the bounds every output is clamped to.
+/// What one evaluation reads: `[C_out, taps]` weights, `[C_out]` bias, the `[N, C_in, H, W]`
+/// input, and the bounds every output is clamped to.
 #[derive(Clone, Copy)]
 struct Operands<'a> {
     kernel: &'a [f32],
@@ -187,8 +223,9 @@ fn run_portable(g: &Geometry, x: Operands<'_>, output: &mut [f32]) -> TractResul
     planes(g, x, output, taps_portable)
 }
 
-/// Every `(n, c)` plane: phase split, then `taps` over the flattened output rows (one
-/// plane's taps: `acc[j] = clamp(bias + Σ_t w[t] · phases[starts[t] + j])` for every `j`).
+/// Every `(n, group)`: phase split of the group's input planes, then per output plane
+/// `taps` over the flattened output rows (`acc[j] = clamp(bias + Σ_t w[t] ·
+/// phases[starts[t] + j])` for every `j`, `t` over the input channels' kernel taps).
 fn planes(
     g: &Geometry,
     Operands {
@@ -206,45 +243,61 @@ fn planes(
     let (sy, sx) = g.strides;
     let (dy, dx) = g.dilations;
     let (qh, qw) = g.phase();
-    // Where each tap's window starts in `phases`: tap (ky, kx) reads phase plane
-    // ((ky·dy) mod sy, (kx·dx) mod sx) shifted by ((ky·dy) div sy, (kx·dx) div sx).
-    let starts: Vec<usize> = (0..kh * kw)
+    let (inputs, outputs, taps_per_output) = (g.in_per_group(), g.out_per_group(), g.taps());
+    let phase_len = sy * sx * qh * qw;
+    // Where each tap's window starts in `phases`: tap (i, ky, kx) reads input i's phase
+    // plane ((ky·dy) mod sy, (kx·dx) mod sx) shifted by ((ky·dy) div sy, (kx·dx) div sx).
+    let starts: Vec<usize> = (0..taps_per_output)
         .map(|t| {
+            let (i, t) = (t / (kh * kw), t % (kh * kw));
             let (ky, kx) = (t / kw, t % kw);
             let (py, ry) = ((ky * dy) % sy, (ky * dy) / sy);
             let (px, rx) = ((kx * dx) % sx, (kx * dx) / sx);
-            (py * sx + px) * qh * qw + ry * qw + rx
+            i * phase_len + (py * sx + px) * qh * qw + ry * qw + rx
         })
         .collect();
     // Flattened output rows at the phase-plane stride: row `oy` starts at `oy · qw`; the
     // columns past `ow` are computed and dropped.
     let span = (oh - 1) * qw + ow;
-    let phase_len = sy * sx * qh * qw;
-    assert!(starts.iter().all(|&s| s + span <= phase_len));
-    // Planes are independent: on a multithreaded executor they split across its
-    // threads, as tract's own depthwise op does; inline otherwise.
-    tract_linalg::multithread::par_chunks_mut(output, oh * ow, input.len(), |first, chunk| {
-        let mut phases = vec![0.0f32; phase_len];
-        let mut acc = vec![0.0f32; span];
-        for (ix, dst) in chunk.chunks_exact_mut(oh * ow).enumerate() {
-            let plane = first + ix;
-            let c = plane % g.channels;
-            split_phases(
-                g,
-                &input[plane * ih * iw..(plane + 1) * ih * iw],
-                &mut phases,
-                (qh, qw),
-            );
-            taps(
-                &kernel[c * kh * kw..(c + 1) * kh * kw],
-                &starts,
-                &phases,
-                bias[c],
-                clamp,
-                &mut acc,
-            );
-            for (oy, row) in dst.chunks_exact_mut(ow).enumerate() {
-                row.copy_from_slice(&acc[oy * qw..oy * qw + ow]);
+    assert!(starts.iter().all(|&s| s + span <= inputs * phase_len));
+    let rows_per_block = (SPAN_BLOCK / qw).max(1);
+    // Groups are independent: on a multithreaded executor they split across its
+    // threads, as tract's own depthwise op splits planes; inline otherwise.
+    let group_out = outputs * oh * ow;
+    tract_linalg::multithread::par_chunks_mut(output, group_out, input.len(), |first, chunk| {
+        let mut phases = vec![0.0f32; inputs * phase_len];
+        let mut acc = vec![0.0f32; span.min(rows_per_block * qw)];
+        for (ix, dst) in chunk.chunks_exact_mut(group_out).enumerate() {
+            let (n, group) = ((first + ix) / g.groups, (first + ix) % g.groups);
+            for i in 0..inputs {
+                let plane = n * g.in_channels + group * inputs + i;
+                split_phases(
+                    g,
+                    &input[plane * ih * iw..(plane + 1) * ih * iw],
+                    &mut phases[i * phase_len..(i + 1) * phase_len],
+                    (qh, qw),
+                );
+            }
+            // Blocks of output rows, every output channel per block: the phase rows a
+            // block reads stay in cache while all the group's outputs are computed.
+            for oy0 in (0..oh).step_by(rows_per_block) {
+                let oy1 = (oy0 + rows_per_block).min(oh);
+                let (from, to) = (oy0 * qw, (oy1 - 1) * qw + ow);
+                for o in 0..outputs {
+                    let c = group * outputs + o;
+                    taps(
+                        &kernel[c * taps_per_output..(c + 1) * taps_per_output],
+                        &starts,
+                        &phases[from..],
+                        bias[c],
+                        clamp,
+                        &mut acc[..to - from],
+                    );
+                    for oy in oy0..oy1 {
+                        let at = (oy - oy0) * qw;
+                        dst[(o * oh + oy) * ow..][..ow].copy_from_slice(&acc[at..at + ow]);
+                    }
+                }
             }
         }
         Ok(())
@@ -423,24 +476,26 @@ fn split_row_pairs(line: &[f32], pad: usize, even: &mut [f32], odd: &mut [f32]) 
     }
 }
 
-/// The [`PlaneDepthwise`] for `conv` at `node`, or `None` when it is not a float NCHW
-/// 2-D depthwise convolution with constant weights.
-fn plane_op(
-    model: &TypedModel,
-    node: &TypedNode,
-    conv: &Conv,
-) -> TractResult<Option<PlaneDepthwise>> {
+/// The [`PlaneConv`] for `conv` at `node`, or `None` when it is not a float NCHW 2-D
+/// convolution with constant weights and one input channel per group (depthwise), or up
+/// to [`MAX_INPUTS_PER_GROUP`] with a kernel larger than 1×1.
+fn plane_op(model: &TypedModel, node: &TypedNode, conv: &Conv) -> TractResult<Option<PlaneConv>> {
     let spec = &conv.pool_spec;
-    let channels = spec.input_channels;
+    let (cin, cout, groups) = (spec.input_channels, spec.output_channels, conv.group);
     let plain = conv.q_params.is_none()
-        && conv.group > 1
-        && conv.group == channels
-        && spec.output_channels == channels
+        && groups >= 1
+        && cin % groups == 0
+        && cout % groups == 0
         && conv.kernel_fmt == KernelFormat::OIHW
         && matches!(spec.data_format, DataFormat::NCHW | DataFormat::CHW)
         && spec.kernel_shape.len() == 2
         && node.inputs.len() == 3;
     if !plain {
+        return Ok(None);
+    }
+    let (kh, kw) = (spec.kernel_shape[0], spec.kernel_shape[1]);
+    let inputs = cin / groups;
+    if !(inputs == 1 || (inputs <= MAX_INPUTS_PER_GROUP && kh * kw > 1)) {
         return Ok(None);
     }
     let x = model.outlet_fact(node.inputs[0])?;
@@ -464,16 +519,12 @@ fn plane_op(
         DataFormat::CHW if shape.len() == 3 => (1, &shape[1..]),
         _ => return Ok(None),
     };
-    let (kh, kw) = (spec.kernel_shape[0], spec.kernel_shape[1]);
-    if shape[shape.len() - 3] != channels || kernel.shape() != [channels, 1, kh, kw] {
+    if shape[shape.len() - 3] != cin || kernel.shape() != [cout, inputs, kh, kw] {
         return Ok(None);
     }
     let bias = match bias.len() {
-        1 => tensor1(&vec![
-            bias.try_as_plain_ram()?.as_slice::<f32>()?[0];
-            channels
-        ]),
-        n if n == channels => bias.into_tensor().into_shape(&[channels])?,
+        1 => tensor1(&vec![bias.try_as_plain_ram()?.as_slice::<f32>()?[0]; cout]),
+        n if n == cout => bias.into_tensor().into_shape(&[cout])?,
         _ => return Ok(None),
     };
     let dilations = spec.dilations.clone().unwrap_or_else(|| tvec!(1, 1));
@@ -491,7 +542,9 @@ fn plane_op(
         .collect();
     let geometry = Geometry {
         batch,
-        channels,
+        in_channels: cin,
+        out_channels: cout,
+        groups,
         input: (spatial[0], spatial[1]),
         output: (dims[0].convoluted, dims[1].convoluted),
         kernel: (kh, kw),
@@ -508,20 +561,21 @@ fn plane_op(
     }
     let mut output_shape: TVec<usize> = shape.into();
     let rank = output_shape.len();
+    output_shape[rank - 3] = cout;
     output_shape[rank - 2] = geometry.output.0;
     output_shape[rank - 1] = geometry.output.1;
-    Ok(Some(PlaneDepthwise {
+    Ok(Some(PlaneConv {
         geometry,
-        kernel: Arc::new(kernel.into_tensor().into_shape(&[channels, kh, kw])?),
+        kernel: Arc::new(kernel.into_tensor().into_shape(&[cout, geometry.taps()])?),
         bias: Arc::new(bias),
         output_shape,
         clamp: Clamp::NONE.to_bits(),
     }))
 }
 
-/// Replaces every depthwise convolution [`PlaneDepthwise`] can run in `model` (decluttered)
-/// with it, each with the `Max`/`Min` bounds right after it fused in; returns how many
-/// convolutions it replaced.
+/// Replaces every convolution [`PlaneConv`] can run in `model` (decluttered) with it, each
+/// with the `Max`/`Min` bounds right after it fused in; returns how many convolutions it
+/// replaced.
 ///
 /// # Errors
 /// tract's error when a fact cannot be read or a patch does not apply.
@@ -543,12 +597,12 @@ pub fn substitute(model: &mut TypedModel) -> TractResult<usize> {
     Ok(replaced)
 }
 
-/// Fuses the first `Max`/`Min` bound found right after a [`PlaneDepthwise`]; whether it
+/// Fuses the first `Max`/`Min` bound found right after a [`PlaneConv`]; whether it
 /// found one (node ids change with each patch, so the caller starts over).
 fn fuse_one_clamp(model: &mut TypedModel) -> TractResult<bool> {
     for id in model.eval_order()? {
         let node = model.node(id);
-        let Some(op) = node.op_as::<PlaneDepthwise>() else {
+        let Some(op) = node.op_as::<PlaneConv>() else {
             continue;
         };
         // A model output keeps the unclamped values (`single_succ` counts nodes only).
@@ -561,7 +615,7 @@ fn fuse_one_clamp(model: &mut TypedModel) -> TractResult<bool> {
         let Some(clamp) = clamp::tightened(model, id, next, Clamp::from_bits(op.clamp))? else {
             continue;
         };
-        let fused = PlaneDepthwise {
+        let fused = PlaneConv {
             clamp: clamp.to_bits(),
             ..op.clone()
         };
@@ -579,6 +633,8 @@ mod tests {
 
     struct Case {
         channels: usize,
+        /// `(output channels, groups)`; depthwise (`channels`, `channels`) when `None`.
+        grouping: Option<(usize, usize)>,
         size: (usize, usize),
         kernel: usize,
         stride: usize,
@@ -594,17 +650,21 @@ mod tests {
 
     fn model(case: &Case) -> TypedModel {
         let c = case.channels;
+        let (out, groups) = case.grouping.unwrap_or((c, c));
         let k = case.kernel;
         let mut model = TypedModel::default();
         let x = model
             .add_source("x", f32::fact([1, c, case.size.0, case.size.1]))
             .unwrap();
-        let kernel =
-            tract_ndarray::ArrayD::from_shape_vec(vec![c, 1, k, k], values(c * k * k, 0.3))
-                .unwrap()
-                .into_tensor();
+        let per_group = c / groups;
+        let kernel = tract_ndarray::ArrayD::from_shape_vec(
+            vec![out, per_group, k, k],
+            values(out * per_group * k * k, 0.3),
+        )
+        .unwrap()
+        .into_tensor();
         let kernel = model.add_const("kernel", kernel).unwrap();
-        let bias = model.add_const("bias", tensor1(&values(c, 1.7))).unwrap();
+        let bias = model.add_const("bias", tensor1(&values(out, 1.7))).unwrap();
         let conv = Conv {
             pool_spec: PoolSpec {
                 data_format: DataFormat::NCHW,
@@ -613,10 +673,10 @@ mod tests {
                 dilations: Some(tvec!(case.dilation, case.dilation)),
                 strides: Some(tvec!(case.stride, case.stride)),
                 input_channels: c,
-                output_channels: c,
+                output_channels: out,
             },
             kernel_fmt: KernelFormat::OIHW,
-            group: c,
+            group: groups,
             q_params: None,
         };
         let y = model.wire_node("dw", conv, &[x, kernel, bias]).unwrap();
@@ -637,10 +697,11 @@ mod tests {
     }
 
     #[test]
-    fn plane_depthwise_matches_tract_on_every_geometry() {
+    fn plane_conv_matches_tract_on_every_geometry() {
+        // (channels, (outputs, groups)), size, kernel, stride, dilation, padding.
         let cases = [
             (
-                3,
+                (3, None),
                 (9, 7),
                 3,
                 1,
@@ -648,7 +709,7 @@ mod tests {
                 PaddingSpec::Explicit(tvec!(1, 1), tvec!(1, 1)),
             ),
             (
-                4,
+                (4, None),
                 (16, 16),
                 3,
                 2,
@@ -656,28 +717,51 @@ mod tests {
                 PaddingSpec::Explicit(tvec!(0, 0), tvec!(1, 1)),
             ),
             (
-                5,
+                (5, None),
                 (17, 13),
                 5,
                 2,
                 1,
                 PaddingSpec::Explicit(tvec!(2, 1), tvec!(2, 2)),
             ),
-            (2, (12, 11), 5, 1, 1, PaddingSpec::SameUpper),
+            ((2, None), (12, 11), 5, 1, 1, PaddingSpec::SameUpper),
             (
-                3,
+                (3, None),
                 (15, 14),
                 3,
                 1,
                 2,
                 PaddingSpec::Explicit(tvec!(2, 2), tvec!(2, 2)),
             ),
-            (2, (10, 9), 3, 3, 1, PaddingSpec::Valid),
-            (6, (8, 8), 3, 2, 1, PaddingSpec::SameLower),
+            ((2, None), (10, 9), 3, 3, 1, PaddingSpec::Valid),
+            ((6, None), (8, 8), 3, 2, 1, PaddingSpec::SameLower),
+            // A stem over 3 colour planes (the teacher's: 3 → 32, 3×3, stride 2).
+            (
+                (3, Some((5, 1))),
+                (17, 16),
+                3,
+                2,
+                1,
+                PaddingSpec::Explicit(tvec!(1, 1), tvec!(1, 1)),
+            ),
+            // A 4 × 4 stem (the students'), two inputs per group, a channel multiplier.
+            ((3, Some((4, 1))), (12, 12), 4, 1, 1, PaddingSpec::Valid),
+            ((4, Some((6, 2))), (9, 10), 3, 1, 1, PaddingSpec::SameUpper),
+            ((2, Some((6, 2))), (9, 8), 5, 2, 1, PaddingSpec::SameLower),
+            // Wide rows: several blocks of rows per plane (`SPAN_BLOCK`).
+            (
+                (3, Some((2, 1))),
+                (23, 700),
+                3,
+                1,
+                1,
+                PaddingSpec::SameUpper,
+            ),
         ];
-        for (channels, size, kernel, stride, dilation, padding) in cases {
+        for ((channels, grouping), size, kernel, stride, dilation, padding) in cases {
             let case = Case {
                 channels,
+                grouping,
                 size,
                 kernel,
                 stride,
@@ -693,7 +777,7 @@ mod tests {
             let reference = run_plan(model(&case), &input);
             let mut swapped = model(&case).into_decluttered().unwrap();
             assert_eq!(substitute(&mut swapped).unwrap(), 1, "{:?}", case.padding);
-            assert!(swapped.nodes().iter().any(|n| n.op_is::<PlaneDepthwise>()));
+            assert!(swapped.nodes().iter().any(|n| n.op_is::<PlaneConv>()));
             let ours = run_plan(swapped.clone(), &input);
             // Planes split across threads compute exactly what one thread does.
             assert_eq!(run_on(swapped, &input, Executor::multithread(2)), ours);
@@ -709,19 +793,32 @@ mod tests {
 
     #[test]
     fn the_portable_and_vectorised_loops_agree() {
-        let g = Geometry {
-            batch: 1,
-            channels: 3,
-            input: (11, 10),
-            output: (6, 5),
-            kernel: (3, 3),
-            strides: (2, 2),
-            dilations: (1, 1),
-            pad: (1, 1),
-        };
-        let (kernel, bias, input) = (values(27, 0.1), values(3, 0.2), values(330, 0.4));
-        let mut a = vec![0.0; 90];
-        let mut b = vec![0.0; 90];
+        // Depthwise, and a 3 → 2 stem: 3 × 9 taps per output plane.
+        for (out_channels, groups) in [(3, 3), (2, 1)] {
+            loops_agree(Geometry {
+                batch: 1,
+                in_channels: 3,
+                out_channels,
+                groups,
+                input: (11, 10),
+                output: (6, 5),
+                kernel: (3, 3),
+                strides: (2, 2),
+                dilations: (1, 1),
+                pad: (1, 1),
+            });
+        }
+    }
+
+    fn loops_agree(g: Geometry) {
+        let outputs = g.out_channels * g.output.0 * g.output.1;
+        let (kernel, bias, input) = (
+            values(g.out_channels * g.taps(), 0.1),
+            values(g.out_channels, 0.2),
+            values(g.in_channels * g.input.0 * g.input.1, 0.4),
+        );
+        let mut a = vec![0.0; outputs];
+        let mut b = vec![0.0; outputs];
         let x = Operands {
             kernel: &kernel,
             bias: &bias,
@@ -767,6 +864,7 @@ mod tests {
     fn relu6_after_the_convolution_is_fused_and_computes_what_tract_does() {
         let case = Case {
             channels: 3,
+            grouping: None,
             size: (9, 8),
             kernel: 3,
             stride: 1,
@@ -818,18 +916,26 @@ mod tests {
     }
 
     #[test]
-    fn grouped_but_not_depthwise_convolutions_stay() {
-        let mut m = model(&Case {
-            channels: 4,
+    fn quantized_wide_and_pointwise_convolutions_stay() {
+        let case = |channels, grouping, kernel| Case {
+            channels,
+            grouping,
             size: (8, 8),
-            kernel: 3,
+            kernel,
             stride: 1,
             dilation: 1,
             padding: PaddingSpec::Valid,
-        });
+        };
+        let mut m = model(&case(4, None, 3));
         let id = m.node_by_name("dw").unwrap().id;
         let conv = m.node_mut(id).op_as_mut::<Conv>().unwrap();
         conv.q_params = Some(i8::datum_type());
-        assert_eq!(substitute(&mut m).unwrap(), 0);
+        assert_eq!(substitute(&mut m).unwrap(), 0, "quantized");
+        // Eight inputs per output: tract's matrix products.
+        let mut m = model(&case(8, Some((4, 1)), 3)).into_decluttered().unwrap();
+        assert_eq!(substitute(&mut m).unwrap(), 0, "8 inputs per group");
+        // 1×1 over 3 inputs: a matrix product too.
+        let mut m = model(&case(3, Some((4, 1)), 1)).into_decluttered().unwrap();
+        assert_eq!(substitute(&mut m).unwrap(), 0, "pointwise");
     }
 }
