@@ -35,6 +35,9 @@ CONFIGS = {
     "bank-p4": ["--probes", "4"],
     "bank-p16": ["--probes", "16"],
     "bank-l256-p8": ["--lists", "256", "--probes", "8"],
+    # aspect-keeping input for bsdata's 640 × ~220 images (feature map 56 × 20)
+    "bank-wide": ["--input-size", "448x160"],
+    "gaussian-wide": ["--model", "gaussian", "--input-size", "448x160"],
     # distilled students (issue 5); the step count is the CLI default unless given
     "student-bank": ["--features", "student"] + BF,
     "student-position": ["--features", "student", "--model", "position"],
