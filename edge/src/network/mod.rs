@@ -77,6 +77,29 @@ pub fn runnable_with(
     model.into_optimized()?.into_runnable_with_options(&options)
 }
 
+/// Replaces every node whose op is a `T` for which `swap` gives another op (fed the node's
+/// first input only); returns how many it replaced. How the edge's own ops
+/// ([`plane_conv`], [`resize`]) take the place of tract's in a decluttered model.
+fn replace_each<T: TypedOp, O: TypedOp>(
+    model: &mut TypedModel,
+    swap: impl Fn(&TypedModel, &TypedNode, &T) -> TractResult<Option<O>>,
+) -> TractResult<usize> {
+    let mut replaced = 0;
+    for id in model.eval_order()? {
+        let node = model.node(id);
+        let Some(op) = node.op_as::<T>() else {
+            continue;
+        };
+        let Some(ours) = swap(model, node, op)? else {
+            continue;
+        };
+        let patch = TypedModelPatch::replace_single_op(model, node, &node.inputs[..1], ours)?;
+        patch.apply(model)?;
+        replaced += 1;
+    }
+    Ok(replaced)
+}
+
 /// The concrete shape of `fact`, or its `Debug` text when a dimension is symbolic.
 pub fn concrete_shape(fact: &TypedFact) -> Result<Vec<usize>, String> {
     fact.shape

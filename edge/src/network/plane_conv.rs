@@ -580,19 +580,7 @@ fn plane_op(model: &TypedModel, node: &TypedNode, conv: &Conv) -> TractResult<Op
 /// # Errors
 /// tract's error when a fact cannot be read or a patch does not apply.
 pub fn substitute(model: &mut TypedModel) -> TractResult<usize> {
-    let mut replaced = 0;
-    for id in model.eval_order()? {
-        let node = model.node(id);
-        let Some(conv) = node.op_as::<Conv>() else {
-            continue;
-        };
-        let Some(op) = plane_op(model, node, conv)? else {
-            continue;
-        };
-        let patch = TypedModelPatch::replace_single_op(model, node, &node.inputs[..1], op)?;
-        patch.apply(model)?;
-        replaced += 1;
-    }
+    let replaced = super::replace_each(model, plane_op)?;
     while fuse_one_clamp(model)? {}
     Ok(replaced)
 }
