@@ -27,10 +27,8 @@
 
 use std::ops::Range;
 
-use rayon::prelude::*;
-
 use super::search::{
-    check_search, F32Bank, Int8Bank, NearestNeighbours, Prepared, Scratch, QUERY_BLOCK,
+    search_in_chunks, F32Bank, Int8Bank, NearestNeighbours, Prepared, Scratch, QUERY_BLOCK,
     RERANK_EXTRA,
 };
 use super::shape::check_rows;
@@ -343,19 +341,17 @@ impl NearestNeighbours for IvfBank {
         distances: &mut [f32],
         indices: &mut [u32],
     ) -> Result<(), BankError> {
-        let dim = self.dim();
-        check_search(queries, dim, self.len(), k, distances, indices)?;
         let kc = (k + RERANK_EXTRA).min(self.len());
         let (stride, probes, lists) = (self.bank.stride, self.probes, self.lists());
-        queries
-            .par_chunks(dim * IVF_QUERY_CHUNK)
-            .zip(distances.par_chunks_mut(k * IVF_QUERY_CHUNK))
-            .zip(indices.par_chunks_mut(k * IVF_QUERY_CHUNK))
-            .for_each_init(
-                || IvfScratch::new(stride, kc, probes, lists),
-                |sc, ((q, dist), idx)| self.search_chunk(q, kc, dist, idx, sc),
-            );
-        Ok(())
+        search_in_chunks(
+            queries,
+            (self.dim(), self.len(), k),
+            IVF_QUERY_CHUNK,
+            distances,
+            indices,
+            || IvfScratch::new(stride, kc, probes, lists),
+            |sc, q, dist, idx| self.search_chunk(q, kc, dist, idx, sc),
+        )
     }
 
     fn entry(&self, index: usize) -> Option<Vec<f32>> {

@@ -133,6 +133,30 @@ pub(crate) fn check_search(
     Ok(rows)
 }
 
+/// The skeleton of every backend's `search_into`: the argument checks, then parallel jobs
+/// of `chunk` queries, each with its slices of `distances`/`indices` (`k` per query) and
+/// a scratch from `init` (made once per rayon job, reused across its chunks).
+///
+/// # Errors
+/// As [`check_search`], before any job runs.
+pub(crate) fn search_in_chunks<S>(
+    queries: &[f32],
+    (dim, len, k): (usize, usize, usize),
+    chunk: usize,
+    distances: &mut [f32],
+    indices: &mut [u32],
+    init: impl Fn() -> S + Sync + Send,
+    job: impl Fn(&mut S, &[f32], &mut [f32], &mut [u32]) + Sync + Send,
+) -> Result<(), BankError> {
+    check_search(queries, dim, len, k, distances, indices)?;
+    queries
+        .par_chunks(dim * chunk)
+        .zip(distances.par_chunks_mut(k * chunk))
+        .zip(indices.par_chunks_mut(k * chunk))
+        .for_each_init(init, |scratch, ((q, dist), idx)| job(scratch, q, dist, idx));
+    Ok(())
+}
+
 /// Exact f32 memory bank.
 #[derive(Debug, Clone, PartialEq)]
 pub struct F32Bank {
@@ -200,12 +224,15 @@ impl NearestNeighbours for F32Bank {
         indices: &mut [u32],
     ) -> Result<(), BankError> {
         let dim = self.dim;
-        check_search(queries, dim, self.len(), k, distances, indices)?;
-        queries
-            .par_chunks(dim * QUERY_CHUNK)
-            .zip(distances.par_chunks_mut(k * QUERY_CHUNK))
-            .zip(indices.par_chunks_mut(k * QUERY_CHUNK))
-            .for_each(|((q, dist), idx)| {
+        let shape = (dim, self.len(), k);
+        search_in_chunks(
+            queries,
+            shape,
+            QUERY_CHUNK,
+            distances,
+            indices,
+            || (),
+            |(), q, dist, idx| {
                 dist.fill(f32::INFINITY);
                 idx.fill(u32::MAX);
                 for (t, tile) in self.data.chunks(dim * BANK_TILE).enumerate() {
@@ -227,8 +254,8 @@ impl NearestNeighbours for F32Bank {
                     }
                 }
                 dist.iter_mut().for_each(|d| *d = d.sqrt());
-            });
-        Ok(())
+            },
+        )
     }
 
     fn entry(&self, index: usize) -> Option<Vec<f32>> {
@@ -527,53 +554,52 @@ impl NearestNeighbours for Int8Bank {
     ) -> Result<(), BankError> {
         let dim = self.dim();
         let stride = self.stride;
-        check_search(queries, dim, self.len(), k, distances, indices)?;
         let kc = (k + RERANK_EXTRA).min(self.len());
-        queries
-            .par_chunks(dim * QUERY_CHUNK)
-            .zip(distances.par_chunks_mut(k * QUERY_CHUNK))
-            .zip(indices.par_chunks_mut(k * QUERY_CHUNK))
-            .for_each_init(
-                || Scratch::new(stride, kc, QUERY_CHUNK),
-                |sc, ((q, dist), idx)| {
-                    let nq = q.len() / dim;
-                    for (i, x) in q.chunks_exact(dim).enumerate() {
-                        sc.params[i] = Int8Bank::encode_query(
-                            &self.codec,
-                            x,
-                            &mut sc.codes[i * stride..(i + 1) * stride],
+        search_in_chunks(
+            queries,
+            (dim, self.len(), k),
+            QUERY_CHUNK,
+            distances,
+            indices,
+            || Scratch::new(stride, kc, QUERY_CHUNK),
+            |sc, q, dist, idx| {
+                let nq = q.len() / dim;
+                for (i, x) in q.chunks_exact(dim).enumerate() {
+                    sc.params[i] = Int8Bank::encode_query(
+                        &self.codec,
+                        x,
+                        &mut sc.codes[i * stride..(i + 1) * stride],
+                    );
+                }
+                sc.cand_dist[..nq * kc].fill(f32::INFINITY);
+                sc.cand_index[..nq * kc].fill(u32::MAX);
+                let len = self.len();
+                for first in (0..len).step_by(BANK_TILE) {
+                    let count = BANK_TILE.min(len - first);
+                    for b in (0..nq).step_by(QUERY_BLOCK) {
+                        let e = (b + QUERY_BLOCK).min(nq);
+                        self.scan(
+                            first,
+                            count,
+                            Prepared {
+                                codes: &sc.codes[b * stride..e * stride],
+                                params: &sc.params[b..e],
+                            },
+                            &mut sc.cand_dist[b * kc..e * kc],
+                            &mut sc.cand_index[b * kc..e * kc],
                         );
                     }
-                    sc.cand_dist[..nq * kc].fill(f32::INFINITY);
-                    sc.cand_index[..nq * kc].fill(u32::MAX);
-                    let len = self.len();
-                    for first in (0..len).step_by(BANK_TILE) {
-                        let count = BANK_TILE.min(len - first);
-                        for b in (0..nq).step_by(QUERY_BLOCK) {
-                            let e = (b + QUERY_BLOCK).min(nq);
-                            self.scan(
-                                first,
-                                count,
-                                Prepared {
-                                    codes: &sc.codes[b * stride..e * stride],
-                                    params: &sc.params[b..e],
-                                },
-                                &mut sc.cand_dist[b * kc..e * kc],
-                                &mut sc.cand_index[b * kc..e * kc],
-                            );
-                        }
-                    }
-                    for (i, ((x, dq), iq)) in q
-                        .chunks_exact(dim)
-                        .zip(dist.chunks_exact_mut(k))
-                        .zip(idx.chunks_exact_mut(k))
-                        .enumerate()
-                    {
-                        self.rerank(x, &sc.cand_index[i * kc..(i + 1) * kc], &mut sc.row, dq, iq);
-                    }
-                },
-            );
-        Ok(())
+                }
+                for (i, ((x, dq), iq)) in q
+                    .chunks_exact(dim)
+                    .zip(dist.chunks_exact_mut(k))
+                    .zip(idx.chunks_exact_mut(k))
+                    .enumerate()
+                {
+                    self.rerank(x, &sc.cand_index[i * kc..(i + 1) * kc], &mut sc.row, dq, iq);
+                }
+            },
+        )
     }
 
     fn entry(&self, index: usize) -> Option<Vec<f32>> {

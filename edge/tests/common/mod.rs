@@ -218,18 +218,17 @@ pub fn bundle(manifest: Manifest, graph: Vec<u8>, bank: Vec<u8>) -> Bundle {
     }
 }
 
-/// Runs the graph with tract directly (its own plan, default executor) on the
-/// preprocessed frame and returns the features as patch rows (`cells × DIM`).
+/// Runs the graph through `edge::network` directly (its own plan, outside the
+/// inspector) on the preprocessed frame and returns the features as patch rows
+/// (`cells × DIM`). The edge's kernels (its own convolution for this 3-channel stem)
+/// round differently from tract's, so the scores are compared with the plan the device
+/// runs; the kernels are checked against tract's in `edge::network`'s tests.
 pub fn patch_rows(frame: &RgbImage) -> Vec<f32> {
     use tract_onnx::prelude::*;
     let m = manifest(ModelKind::MemoryBank);
     let input = preprocess(frame, m.input, &m.preprocess).expect("preprocess");
-    let plan = tract_onnx::onnx()
-        .model_for_read(&mut &*feature_graph(SIDE, DIM))
-        .expect("parse")
-        .into_optimized()
-        .expect("optimise")
-        .into_runnable()
+    let typed = edge::network::typed_from_onnx(&feature_graph(SIDE, DIM)).expect("parse");
+    let plan = edge::network::runnable(typed, tract_linalg::multithread::Executor::SingleThread)
         .expect("runnable");
     let tensor = Tensor::from_shape(&[1, 3, SIDE as usize, SIDE as usize], &input).expect("t");
     let out = plan.run(tvec!(tensor.into())).expect("run");
