@@ -29,14 +29,14 @@ pub fn typed_from_onnx(bytes: &[u8]) -> TractResult<TypedModel> {
         .into_typed()
 }
 
-/// Which kernels a plan runs for the ops the edge has its own of (depthwise
-/// convolution, bilinear resize).
+/// Which kernels a plan runs for the ops the edge has its own of (convolutions with few
+/// input channels per group, bilinear resize).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kernels {
-    /// The edge's where they are faster: [`plane_conv::PlaneConv`] for depthwise convolutions and
-    /// stems (with the ReLU after them fused) where this machine has its vectorised kernel
-    /// ([`plane_conv::available`]), [`resize::PlaneResize`] everywhere; tract's own op
-    /// elsewhere.
+    /// The edge's where they are faster: [`plane_conv::PlaneConv`] for depthwise
+    /// convolutions and stems (with the ReLU after them fused) where this machine has its
+    /// vectorised kernel ([`plane_conv::available`]), [`resize::PlaneResize`] everywhere;
+    /// tract's own ops for the rest.
     Fastest,
     /// tract's own ops everywhere (the baseline of the benchmarks).
     Tract,
