@@ -179,8 +179,12 @@ impl fmt::Display for Summary<'_> {
         )?;
         writeln!(
             f,
-            "score:       map {}×{}, σ {} cells, {:?}",
-            m.score.map_width, m.score.map_height, m.score.smoothing_sigma, m.score.image_score
+            "score:       map {}×{}, {:?} over σ {} cells, heat map σ {} cells",
+            m.score.map_width,
+            m.score.map_height,
+            m.score.image_score,
+            m.score.image_sigma,
+            m.score.smoothing_sigma
         )?;
         writeln!(
             f,

@@ -196,6 +196,7 @@ fn score_pipeline_does_not_allocate_per_frame() {
             image_score,
             map_width: 16,
             map_height: 12,
+            image_sigma: 1.0,
         };
         let mut pipeline = ScorePipeline::new(config, 64, 48).unwrap();
         let map: Vec<f32> = (0..16 * 12).map(|i| (i % 13) as f32 * 0.1).collect();

@@ -81,16 +81,21 @@ fn rejects_bad_magic() {
 #[test]
 fn rejects_newer_version() {
     let mut bytes = bundle().to_bytes();
-    bytes[8..10].copy_from_slice(&3u16.to_le_bytes());
+    bytes[8..10].copy_from_slice(&4u16.to_le_bytes());
     let err = Bundle::from_bytes(&bytes).unwrap_err();
     assert!(matches!(
         err,
         BundleError::UnsupportedVersion {
-            found: 3,
-            supported: 2
+            found: 4,
+            oldest: 2,
+            newest: 3
         }
     ));
-    assert!(err.to_string().contains("version 3") && err.to_string().contains("version 2"));
+    let msg = err.to_string();
+    assert!(
+        msg.contains("version 4") && msg.contains("versions 2 to 3"),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -101,7 +106,8 @@ fn rejects_version_1_written_before_lineage() {
         Bundle::from_bytes(&bytes).unwrap_err(),
         BundleError::UnsupportedVersion {
             found: 1,
-            supported: 2
+            oldest: 2,
+            newest: 3
         }
     ));
 }

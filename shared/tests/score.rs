@@ -163,6 +163,7 @@ fn config(image_score: ImageScore) -> ScoreConfig {
         image_score,
         map_width: 6,
         map_height: 5,
+        image_sigma: 1.5,
     }
 }
 
@@ -234,6 +235,16 @@ fn wrong_lengths_and_bad_configs_are_typed_errors() {
         ScorePipeline::new(negative, 1, 1),
         Err(ScoreError::InvalidSigma { .. })
     ));
+    for image_sigma in [f32::INFINITY, -0.5, 65.0] {
+        let bad_image_sigma = ScoreConfig {
+            image_sigma,
+            ..config(ImageScore::Max)
+        };
+        assert!(matches!(
+            ScorePipeline::new(bad_image_sigma, 1, 1),
+            Err(ScoreError::InvalidSigma { .. })
+        ));
+    }
     let empty = ScoreConfig {
         map_width: 0,
         ..config(ImageScore::Max)
@@ -283,19 +294,23 @@ proptest! {
 
     #[test]
     fn pipeline_equals_the_free_functions_bit_for_bit(
-        (w, h, map) in map_strategy(), sigma in 0.0f32..3.0, ow in 1u32..24, oh in 1u32..24, k in 1u32..100,
+        (w, h, map) in map_strategy(), sigma in 0.0f32..3.0, image_sigma in 0.0f32..3.0,
+        same in any::<bool>(), ow in 1u32..24, oh in 1u32..24, k in 1u32..100,
     ) {
         let k = k.min(w * h);
+        // Equal σ takes the pipeline's one-blur path; different σ its two-blur path.
+        let image_sigma = if same { sigma } else { image_sigma };
         for method in [ImageScore::Max, ImageScore::TopKMean { k }] {
-            let cfg = ScoreConfig { smoothing_sigma: sigma, image_score: method, map_width: w, map_height: h };
+            let cfg = ScoreConfig { smoothing_sigma: sigma, image_score: method, map_width: w, map_height: h, image_sigma };
             let mut p = ScorePipeline::new(cfg, ow, oh).unwrap();
             let mut out = vec![0.0; (ow * oh) as usize];
             let score = p.run(&map, &mut out).unwrap();
-            let smoothed = gaussian_blur(&map, w, h, sigma).unwrap();
-            prop_assert_eq!(p.smoothed_map(), &smoothed[..]);
-            prop_assert_eq!(score.to_bits(), image_score(&smoothed, method).unwrap().to_bits());
+            let for_image = gaussian_blur(&map, w, h, image_sigma).unwrap();
+            let for_heat = gaussian_blur(&map, w, h, sigma).unwrap();
+            prop_assert_eq!(p.smoothed_map(), &for_image[..]);
+            prop_assert_eq!(score.to_bits(), image_score(&for_image, method).unwrap().to_bits());
             prop_assert_eq!(p.score(&map).unwrap().to_bits(), score.to_bits());
-            prop_assert_eq!(out, upsample_bilinear(&smoothed, w, h, ow, oh).unwrap());
+            prop_assert_eq!(out, upsample_bilinear(&for_heat, w, h, ow, oh).unwrap());
         }
     }
 

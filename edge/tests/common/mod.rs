@@ -174,6 +174,7 @@ pub fn manifest(model: ModelKind) -> Manifest {
         },
         score: ScoreConfig {
             smoothing_sigma: 1.0,
+            image_sigma: 1.0,
             image_score: ImageScore::Max,
             map_width: MAP,
             map_height: MAP,

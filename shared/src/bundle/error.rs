@@ -28,13 +28,16 @@ pub enum BundleError {
         /// The 8 bytes found.
         found: [u8; 8],
     },
-    /// Format version other than [`super::FORMAT_VERSION`] (usually: written by a newer trainer).
-    #[error("unsupported bundle format version {found}: this build reads version {supported}; update the reader or re-export the bundle")]
+    /// Format version outside [`super::OLDEST_READ_VERSION`]..=[`super::FORMAT_VERSION`]
+    /// (usually: written by a newer trainer).
+    #[error("unsupported bundle format version {found}: this build reads versions {oldest} to {newest}; update the reader or re-export the bundle")]
     UnsupportedVersion {
         /// Version in the header.
         found: u16,
-        /// Version this build reads ([`super::FORMAT_VERSION`]).
-        supported: u16,
+        /// Oldest version this build reads ([`super::OLDEST_READ_VERSION`]).
+        oldest: u16,
+        /// Newest version this build reads and the one it writes ([`super::FORMAT_VERSION`]).
+        newest: u16,
     },
     /// Fewer payload bytes than the header declares (file cut short).
     #[error("truncated: header declares {declared} payload bytes, only {actual} present")]

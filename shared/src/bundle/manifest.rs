@@ -168,7 +168,9 @@ fn datasets_bounded<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<DatasetSeen>,
     d.deserialize_seq(BoundedVec::<DatasetSeen>::new(MAX_DATASETS))
 }
 
-fn extra_bounded<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<(String, String)>, D::Error> {
+pub(super) fn extra_bounded<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Vec<(String, String)>, D::Error> {
     d.deserialize_seq(BoundedVec::<(String, String)>::new(MAX_EXTRA))
 }
 

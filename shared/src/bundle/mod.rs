@@ -2,12 +2,13 @@
 //! its encoder ([`Bundle::to_bytes`]) and its checking decoder ([`Bundle::from_bytes`]);
 //! with `std`, atomic file writes and reads that name the file in every error.
 //!
-//! # Byte layout (format version 2; all integers little-endian)
+//! # Byte layout (format version 3; all integers little-endian)
 //!
 //! ```text
 //! offset  size  field
 //! 0       8     magic            b"LSIBNDL\0"  ("line-side inspection bundle")
-//! 8       2     format version   u16 = 2 (2 added lineage to `Provenance`)
+//! 8       2     format version   u16 = 3 (2 added lineage to `Provenance`, 3 the image
+//!                                score's own smoothing σ; version 2 is still read)
 //! 10      8     payload length   u64 = N, bytes after the header
 //! 18      4     payload CRC-32   u32, CRC-32/ISO-HDLC (zlib's crc32) over the N bytes
 //! 22      N     payload:
@@ -23,8 +24,8 @@
 //! ```
 //!
 //! # What always holds
-//! - [`Bundle::from_bytes`] checks, in this order: header length, magic, version (only
-//!   [`FORMAT_VERSION`] is read), payload length against the actual length (truncated /
+//! - [`Bundle::from_bytes`] checks, in this order: header length, magic, version
+//!   ([`OLDEST_READ_VERSION`]..=[`FORMAT_VERSION`] are read), payload length against the actual length (truncated /
 //!   trailing), CRC, manifest, payload table, duplicate names; the first failure is
 //!   returned as its own [`BundleError`] variant. It never panics on any input.
 //! - Decoding never trusts a length before comparing it with the bytes left and bounds
@@ -39,6 +40,7 @@ mod error;
 #[cfg(feature = "std")]
 mod io;
 mod manifest;
+mod manifest_v2;
 pub mod payloads;
 
 use alloc::string::String;
@@ -55,8 +57,11 @@ pub use payloads::{BANK, FEATURES_ONNX};
 
 /// First 8 bytes of every bundle file.
 pub const MAGIC: [u8; 8] = *b"LSIBNDL\0";
-/// Format version this build writes and reads.
-pub const FORMAT_VERSION: u16 = 2;
+/// Format version this build writes (and the newest it reads).
+pub const FORMAT_VERSION: u16 = 3;
+/// Oldest format version this build reads: format 2 lacks
+/// [`crate::score::ScoreConfig::image_sigma`] and reads with it equal to the heat map's σ.
+pub const OLDEST_READ_VERSION: u16 = 2;
 /// Bytes before the payload: magic, version, payload length, CRC.
 pub const HEADER_LEN: usize = 8 + 2 + 8 + 4;
 /// Most payloads in one bundle.
@@ -198,7 +203,7 @@ impl Bundle {
     /// # Errors
     /// The first failed check as its [`BundleError`] variant.
     pub fn from_bytes(bytes: &[u8]) -> Result<Bundle, BundleError> {
-        let body = check_header(bytes)?;
+        let (version, body) = check_header(bytes)?;
         let mut r = Reader { rest: body };
 
         let manifest_len = r.u64().map_err(|remaining| BundleError::ManifestLength {
@@ -211,8 +216,13 @@ impl Bundle {
                     declared: manifest_len,
                     remaining,
                 })?;
-        let (manifest, unused) = postcard::take_from_bytes::<Manifest>(manifest_bytes)
-            .map_err(BundleError::ManifestDecode)?;
+        let (manifest, unused) = if version == 2 {
+            postcard::take_from_bytes::<manifest_v2::ManifestV2>(manifest_bytes)
+                .map(|(m, unused)| (Manifest::from(m), unused))
+        } else {
+            postcard::take_from_bytes::<Manifest>(manifest_bytes)
+        }
+        .map_err(BundleError::ManifestDecode)?;
         if !unused.is_empty() {
             return Err(BundleError::ManifestTrailingBytes {
                 unused: unused.len() as u64,
@@ -229,8 +239,8 @@ fn put_u64(out: &mut Vec<u8>, v: usize) {
     out.extend_from_slice(&(v as u64).to_le_bytes());
 }
 
-/// Checks the fixed header and returns the CRC-verified payload.
-fn check_header(bytes: &[u8]) -> Result<&[u8], BundleError> {
+/// Checks the fixed header and returns the format version and the CRC-verified payload.
+fn check_header(bytes: &[u8]) -> Result<(u16, &[u8]), BundleError> {
     let Some((header, body)) = bytes.split_first_chunk::<HEADER_LEN>() else {
         return Err(BundleError::TooShort { len: bytes.len() });
     };
@@ -239,10 +249,11 @@ fn check_header(bytes: &[u8]) -> Result<&[u8], BundleError> {
         return Err(BundleError::BadMagic { found: magic });
     }
     let version = u16::from_le_bytes([header[8], header[9]]);
-    if version != FORMAT_VERSION {
+    if !(OLDEST_READ_VERSION..=FORMAT_VERSION).contains(&version) {
         return Err(BundleError::UnsupportedVersion {
             found: version,
-            supported: FORMAT_VERSION,
+            oldest: OLDEST_READ_VERSION,
+            newest: FORMAT_VERSION,
         });
     }
     let declared = u64::from_le_bytes(core::array::from_fn(|i| header[10 + i]));
@@ -258,7 +269,7 @@ fn check_header(bytes: &[u8]) -> Result<&[u8], BundleError> {
     if computed != expected {
         return Err(BundleError::ChecksumMismatch { expected, computed });
     }
-    Ok(body)
+    Ok((version, body))
 }
 
 /// Reads the payload table; every length is compared with the bytes left before use.

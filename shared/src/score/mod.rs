@@ -3,9 +3,10 @@
 //!
 //! ```text
 //! anomaly map (map_width × map_height f32, row-major, map cells)
-//!   └─ Gaussian smoothing (σ in map cells, separable, kernel truncated at 4σ,
-//!      'reflect' = half-sample symmetric borders; σ = 0: no smoothing)
-//!        ├─ image score (Max or TopKMean{k}) over the SMOOTHED LOW-RES map
+//!   ├─ Gaussian smoothing with σ = image_sigma (map cells, separable, kernel truncated
+//!   │  at 4σ, 'reflect' = half-sample symmetric borders; σ = 0: no smoothing)
+//!   │    └─ image score (Max or TopKMean{k}) over that SMOOTHED LOW-RES map
+//!   └─ Gaussian smoothing with σ = smoothing_sigma (the same kernel family)
 //!        └─ bilinear upsampling to out_width × out_height (half-pixel centres,
 //!           align_corners = false, edge values clamped: ONNX Resize `half_pixel` /
 //!           PyTorch `interpolate(mode="bilinear")`) → per-pixel heat map
@@ -17,6 +18,10 @@
 //!   one, so it does not depend on the output resolution and the edge can skip
 //!   upsampling when no heat map is wanted. `k` of [`ImageScore::TopKMean`] counts map
 //!   cells.
+//! - The two smoothings are independent: a wide σ for the image score averages away a
+//!   single noisy patch while a narrow one keeps small defects sharp in the heat map.
+//!   With equal σ the map is smoothed once and both use it (format-2 bundles, which had
+//!   one σ, read back that way and score exactly as before).
 //! - Non-finite input (NaN, ±inf) is rejected with [`ScoreError::NonFinite`]: a broken
 //!   network can never produce a low score. Callers must treat any error as a reject.
 //! - Smoothing accumulates in f64 and rounds once per pass to f32, so a constant map
@@ -46,22 +51,27 @@ pub const MAX_SIGMA: f32 = 64.0;
 pub const MAX_SIDE: u32 = 1 << 16;
 
 /// Largest accepted number of map cells (`map_width × map_height`), bounding the
-/// pipeline's scratch memory (three f32 buffers of this many cells).
+/// pipeline's scratch memory (four f32 buffers of this many cells).
 pub const MAX_MAP_CELLS: u64 = 1 << 22;
 
 /// How the post-processing turns an anomaly map into an image score. Stored in the
 /// bundle's manifest so trainer and edge use the same settings.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ScoreConfig {
-    /// Gaussian smoothing σ in map cells; `0.0` means no smoothing. Finite,
-    /// `0.0..=MAX_SIGMA`. Kernel radius is `⌊4σ + 0.5⌋` cells (scipy's default truncation).
+    /// Gaussian smoothing σ of the heat map, in map cells; `0.0` means no smoothing.
+    /// Finite, `0.0..=MAX_SIGMA`. Kernel radius is `⌊4σ + 0.5⌋` cells (scipy's default
+    /// truncation).
     pub smoothing_sigma: f32,
-    /// Reduction from the smoothed low-res map to one image score.
+    /// Reduction from the `image_sigma`-smoothed low-res map to one image score.
     pub image_score: ImageScore,
     /// Anomaly map width in cells (the network's output width), `1..=MAX_SIDE`.
     pub map_width: u32,
     /// Anomaly map height in cells (the network's output height), `1..=MAX_SIDE`.
     pub map_height: u32,
+    /// Gaussian smoothing σ, in map cells, of the map the image score is taken from;
+    /// same range and kernel as `smoothing_sigma` (bundle format 3; a format-2 bundle
+    /// reads with `image_sigma = smoothing_sigma`).
+    pub image_sigma: f32,
 }
 
 /// Reduction from the smoothed low-resolution anomaly map to one image score.

@@ -67,17 +67,23 @@ fn gaussian_kernel(sigma: f32) -> Vec<f64> {
 
 /// The edge's per-frame score path with all scratch memory allocated up front.
 ///
-/// `run` smooths the map, takes the image score over the smoothed low-res map and
-/// upsamples it into the caller's buffer, without allocating. Not `Sync`-shared: one
-/// pipeline per inference thread.
+/// `run` smooths the map with `image_sigma`, takes the image score over that smoothed
+/// low-res map, smooths it with `smoothing_sigma` (once only when the two are equal)
+/// and upsamples that into the caller's buffer, without allocating. Not `Sync`-shared:
+/// one pipeline per inference thread.
 #[derive(Clone, Debug)]
 pub struct ScorePipeline {
     config: ScoreConfig,
     out_width: u32,
     out_height: u32,
+    /// Kernel of `image_sigma`.
     kernel: Vec<f64>,
+    /// Kernel of `smoothing_sigma` when it differs from `image_sigma`.
+    heat_kernel: Option<Vec<f64>>,
     tmp: Vec<f32>,
     smoothed: Vec<f32>,
+    /// The heat map's smoothed low-res map (empty when `heat_kernel` is `None`).
+    heat: Vec<f32>,
     select: Vec<f32>,
     x_taps: Vec<Tap>,
     y_taps: Vec<Tap>,
@@ -95,6 +101,7 @@ impl ScorePipeline {
         let n = cells("map", config.map_width, config.map_height)?;
         cells("output", out_width, out_height)?;
         check_sigma(config.smoothing_sigma)?;
+        check_sigma(config.image_sigma)?;
         check_method(config.image_score, n)?;
         let select_len = match config.image_score {
             ImageScore::Max => 0,
@@ -105,13 +112,18 @@ impl ScorePipeline {
         let mut y_taps = vec![zero_tap; out_height as usize];
         kernels::fill_taps(config.map_width as usize, &mut x_taps);
         kernels::fill_taps(config.map_height as usize, &mut y_taps);
+        let heat_kernel = (config.smoothing_sigma != config.image_sigma)
+            .then(|| gaussian_kernel(config.smoothing_sigma));
+        let heat_len = if heat_kernel.is_some() { n } else { 0 };
         Ok(Self {
             config,
             out_width,
             out_height,
-            kernel: gaussian_kernel(config.smoothing_sigma),
+            kernel: gaussian_kernel(config.image_sigma),
+            heat_kernel,
             tmp: vec![0.0; n],
             smoothed: vec![0.0; n],
+            heat: vec![0.0; heat_len],
             select: vec![0.0; select_len],
             x_taps,
             y_taps,
@@ -131,9 +143,9 @@ impl ScorePipeline {
     }
 
     /// Runs the whole path on one anomaly map (`map_width × map_height` values,
-    /// row-major, raw network units): writes the smoothed, upsampled heat map into
-    /// `out_pixels` (`out_width × out_height`, row-major, same units) and returns the raw
-    /// image score. Does not allocate.
+    /// row-major, raw network units): writes the `smoothing_sigma`-smoothed, upsampled
+    /// heat map into `out_pixels` (`out_width × out_height`, row-major, same units) and
+    /// returns the raw image score. Does not allocate.
     ///
     /// # Errors
     /// [`ScoreError::MapLength`] / [`ScoreError::OutputLength`] on wrong slice lengths
@@ -150,18 +162,27 @@ impl ScorePipeline {
             });
         }
         let score = self.score(map)?;
-        kernels::upsample(
-            &self.smoothed,
-            self.config.map_width as usize,
-            &self.x_taps,
-            &self.y_taps,
-            out_pixels,
-        );
+        let (width, height) = (self.config.map_width, self.config.map_height);
+        let heat = match &self.heat_kernel {
+            Some(kernel) => {
+                kernels::blur(
+                    map,
+                    width as usize,
+                    height as usize,
+                    kernel,
+                    &mut self.tmp,
+                    &mut self.heat,
+                );
+                &self.heat
+            }
+            None => &self.smoothed,
+        };
+        kernels::upsample(heat, width as usize, &self.x_taps, &self.y_taps, out_pixels);
         Ok(score)
     }
 
-    /// Like [`Self::run`] without the heat map: smooths `map` and returns the raw image
-    /// score. Identical score to `run`. Does not allocate.
+    /// Like [`Self::run`] without the heat map: smooths `map` with `image_sigma` and
+    /// returns the raw image score. Identical score to `run`. Does not allocate.
     ///
     /// # Errors
     /// As [`Self::run`], except there is no output buffer to check.
@@ -183,7 +204,8 @@ impl ScorePipeline {
         Ok(score)
     }
 
-    /// The smoothed low-res map of the last successful [`Self::run`]/[`Self::score`]
+    /// The `image_sigma`-smoothed low-res map of the last successful
+    /// [`Self::run`]/[`Self::score`], the one the image score was taken from
     /// (`map_width × map_height`, row-major); unspecified after an error.
     #[must_use]
     pub fn smoothed_map(&self) -> &[f32] {

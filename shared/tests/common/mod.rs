@@ -31,6 +31,7 @@ pub fn manifest() -> Manifest {
             image_score: ImageScore::TopKMean { k: 10 },
             map_width: 32,
             map_height: 28,
+            image_sigma: 1.5,
         },
         thresholds: Thresholds {
             image: 1.25,

@@ -200,9 +200,14 @@ pub struct Args {
     /// Target false-reject rate of good parts (sets the image threshold).
     #[arg(long, default_value_t = 0.01)]
     pub target_frr: f64,
-    /// Anomaly-map smoothing σ in feature-map cells.
+    /// Heat-map smoothing σ in feature-map cells.
     #[arg(long, default_value_t = 0.5)]
     pub sigma: f32,
+    /// Smoothing σ, in feature-map cells, of the map the image score is taken from
+    /// (default on teacher features: 1/16 of the map's side, 2 cells for a 256² input;
+    /// on student features: `--sigma`).
+    #[arg(long)]
+    pub image_sigma: Option<f32>,
     /// Seed of every random choice.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
@@ -279,6 +284,7 @@ impl Args {
                 ..CalibrationConfig::default()
             },
             smoothing_sigma: self.sigma,
+            image_sigma: self.image_sigma,
             threads: self.threads.unwrap_or(defaults.threads),
             seed: self.seed,
             progress: !self.quiet,

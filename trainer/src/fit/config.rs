@@ -206,8 +206,11 @@ pub struct FitConfig {
     pub holdout_fraction: f64,
     /// Calibration settings (false-reject target, synthetic anomalies).
     pub calibration: CalibrationConfig,
-    /// Anomaly-map smoothing σ in map cells.
+    /// Heat-map smoothing σ in map cells.
     pub smoothing_sigma: f32,
+    /// Smoothing σ, in map cells, of the map the image score is taken from; `None`:
+    /// [`FitConfig::image_sigma_for`].
+    pub image_sigma: Option<f32>,
     /// Worker threads for feature extraction, fitting and the inspector.
     pub threads: usize,
     /// Seed of every random choice (coreset start, projections, synthetic anomalies).
@@ -233,11 +236,43 @@ impl Default for FitConfig {
             holdout_fraction: 0.1,
             calibration: CalibrationConfig::default(),
             smoothing_sigma: 0.5,
+            image_sigma: None,
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
             seed: 0,
             progress: false,
             parity_tolerance: 1e-5,
             created_by: "trainer fit (library call)".into(),
+        }
+    }
+}
+
+/// Default image-score σ of the models on teacher features (banks and the Gaussian), as
+/// a share of the map's side (geometric mean of width and height): 2 cells on the
+/// 32 × 32 map of a 256² input. Averaging the patch scores over a neighbourhood before
+/// the maximum keeps one noisy patch among a thousand from deciding the verdict, while
+/// a defect spans several patches: with teacher features this raised the bank's image
+/// AUROC on bsdata (0.9680 → 0.9717) and mtd (0.9773 → 0.9825) over the heat map's 0.5,
+/// with bottle and cookie at 1.000 either way (README, Real data). A share rather than a
+/// fixed number of cells because a defect covers a share of the part, whatever the
+/// input size: 2 cells on a 12 × 12 map would blur a small defect into its whole
+/// neighbourhood.
+pub const DEFAULT_IMAGE_SIGMA_SHARE: f32 = 1.0 / 16.0;
+
+impl FitConfig {
+    /// The image score's σ, in cells of a `(width, height)` map: `image_sigma` when
+    /// given; otherwise [`DEFAULT_IMAGE_SIGMA_SHARE`] of the map's side on teacher
+    /// features (at most `MAX_SIGMA`) and the heat map's σ on student features, whose
+    /// maps are already smoother and lost image AUROC with more smoothing (bottle pair
+    /// 0.977 → 0.968 at 2 cells).
+    #[must_use]
+    pub fn image_sigma_for(&self, (width, height): (usize, usize)) -> f32 {
+        match (self.image_sigma, &self.features) {
+            (Some(sigma), _) => sigma,
+            (None, FeatureSource::Teacher) => {
+                let side = ((width * height) as f64).sqrt() as f32;
+                (side * DEFAULT_IMAGE_SIGMA_SHARE).min(shared::score::MAX_SIGMA)
+            }
+            (None, FeatureSource::Student(_)) => self.smoothing_sigma,
         }
     }
 }

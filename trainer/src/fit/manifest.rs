@@ -23,13 +23,14 @@ pub(crate) struct Lineage {
     pub created_by: String,
 }
 
-/// Manifest for `kind` over a `map_w × map_h` patch grid at an `input` (w, h), thresholds
-/// unset (`f32::MAX`: rejects nothing until calibrated) and empty statistics.
+/// Manifest for `kind` over a `map_w × map_h` patch grid at an `input` (w, h), with the
+/// heat map's and the image score's smoothing `(smoothing_sigma, image_sigma)`,
+/// thresholds unset (`f32::MAX`: rejects nothing until calibrated) and empty statistics.
 pub(crate) fn uncalibrated(
     kind: ModelKind,
     (input_w, input_h): (u32, u32),
     (map_w, map_h): (usize, usize),
-    smoothing_sigma: f32,
+    (smoothing_sigma, image_sigma): (f32, f32),
     dataset_fingerprint: String,
     lineage: Lineage,
     extra: Vec<(String, String)>,
@@ -46,6 +47,7 @@ pub(crate) fn uncalibrated(
             image_score: ImageScore::Max,
             map_width: map_w as u32,
             map_height: map_h as u32,
+            image_sigma,
         },
         thresholds: Thresholds {
             image: f32::MAX,

@@ -93,6 +93,21 @@ pub(crate) fn check(config: &FitConfig) -> Result<(), FitError> {
     if config.layers.is_empty() {
         return problem("layers", "empty: name at least one teacher layer".into());
     }
+    let sigmas = [
+        ("sigma", Some(config.smoothing_sigma)),
+        ("image-sigma", config.image_sigma),
+    ];
+    for (field, sigma) in sigmas.into_iter().filter_map(|(f, s)| Some((f, s?))) {
+        if !(sigma.is_finite() && (0.0..=shared::score::MAX_SIGMA).contains(&sigma)) {
+            return problem(
+                field,
+                format!(
+                    "{sigma}: use map cells in 0..={} (0: no smoothing)",
+                    shared::score::MAX_SIGMA
+                ),
+            );
+        }
+    }
     if !config.parity_tolerance.is_finite() || config.parity_tolerance < 0.0 {
         return problem(
             "parity-tolerance",
@@ -222,7 +237,7 @@ pub fn fit(
         fitted.kind,
         config.input,
         (w, h),
-        config.smoothing_sigma,
+        (config.smoothing_sigma, config.image_sigma_for((w, h))),
         fingerprint,
         lineage,
         extra,
