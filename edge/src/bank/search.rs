@@ -610,8 +610,11 @@ impl NearestNeighbours for Int8Bank {
     }
 }
 
-/// Candidates beyond `k` kept by the integer scan for exact re-ranking.
-pub const RERANK_EXTRA: usize = 7;
+/// Candidates beyond `k` kept by the integer scan for exact re-ranking. 3 (was 7) gave
+/// every one of the 1,220 test images of the four shared categories the same image
+/// score as 7 with the default bank, and takes 0.7 ms (11 %) off its search on real
+/// bottle frames: fewer candidate-list insertions; 1 changed 74 of them by ≤ 1e-4.
+pub const RERANK_EXTRA: usize = 3;
 
 /// A block of queries prepared by [`Int8Bank::encode_query`]: widened codes (`stride` per
 /// query) and `(‖x'‖², t)` per query.
