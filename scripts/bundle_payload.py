@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Extracts one named payload (default `features.onnx`) from a model bundle, following the
-byte layout documented in shared/src/bundle/mod.rs (format versions 1 and 2: version 2
-changed only the manifest's content, which this script skips). Checks magic, version,
+byte layout documented in shared/src/bundle/mod.rs (format versions 1 to 3: versions 2
+and 3 changed only the manifest's content, which this script skips). Checks magic, version,
 length and CRC-32 like the Rust reader does.
 
     python3 scripts/bundle_payload.py model.bundle features.onnx -o features.onnx
@@ -12,8 +12,9 @@ import sys
 import zlib
 
 MAGIC = b"LSIBNDL\0"
-# Versions whose byte layout this script knows (2 added lineage inside the manifest).
-VERSIONS = (1, 2)
+# Versions whose byte layout this script knows (2 added lineage inside the manifest, 3
+# the image score's own smoothing σ).
+VERSIONS = (1, 2, 3)
 
 
 def payloads(data):
