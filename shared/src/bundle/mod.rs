@@ -25,9 +25,10 @@
 //!
 //! # What always holds
 //! - [`Bundle::from_bytes`] checks, in this order: header length, magic, version
-//!   ([`OLDEST_READ_VERSION`]..=[`FORMAT_VERSION`] are read), payload length against the actual length (truncated /
-//!   trailing), CRC, manifest, payload table, duplicate names; the first failure is
-//!   returned as its own [`BundleError`] variant. It never panics on any input.
+//!   ([`OLDEST_READ_VERSION`]..=[`FORMAT_VERSION`] are read), payload length against
+//!   the actual length (truncated / trailing), CRC, manifest, payload table, duplicate
+//!   names; the first failure is returned as its own [`BundleError`] variant. It never
+//!   panics on any input.
 //! - Decoding never trusts a length before comparing it with the bytes left and bounds
 //!   every list, so it allocates at most `input.len() + DECODE_OVERHEAD_MAX_BYTES`.
 //! - A bundle that passes [`Bundle::check`] round-trips exactly:

@@ -68,8 +68,9 @@ fn gaussian_kernel(sigma: f32) -> Vec<f64> {
 /// The edge's per-frame score path with all scratch memory allocated up front.
 ///
 /// `run` smooths the map with `image_sigma`, takes the image score over that smoothed
-/// low-res map, smooths it with `smoothing_sigma` (once only when the two are equal)
-/// and upsamples that into the caller's buffer, without allocating. Not `Sync`-shared:
+/// low-res map, smooths the map again with `smoothing_sigma` for the heat map (reusing
+/// the first when the two σ are equal) and upsamples that into the caller's buffer,
+/// without allocating. Not `Sync`-shared:
 /// one pipeline per inference thread.
 #[derive(Clone, Debug)]
 pub struct ScorePipeline {
