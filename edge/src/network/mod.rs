@@ -77,6 +77,21 @@ pub fn runnable_with(
     model.into_optimized()?.into_runnable_with_options(&options)
 }
 
+/// Runs `model` through [`runnable_with`] on `input` and returns its first output: how
+/// the tests compare the edge's ops with tract's.
+#[cfg(test)]
+fn run_first_output(
+    model: TypedModel,
+    executor: Executor,
+    kernels: Kernels,
+    input: &Tensor,
+) -> Vec<f32> {
+    let plan = runnable_with(model, executor, kernels).unwrap();
+    let out = plan.run(tvec!(input.clone().into_tvalue())).unwrap();
+    let view = out[0].try_as_plain_ram().unwrap();
+    view.as_slice::<f32>().unwrap().to_vec()
+}
+
 /// Replaces every node whose op is a `T` for which `swap` gives another op (fed the node's
 /// first input only); returns how many it replaced. How the edge's own ops
 /// ([`plane_conv`], [`resize`]) take the place of tract's in a decluttered model.

@@ -677,11 +677,7 @@ mod tests {
     }
 
     fn run_on(model: TypedModel, input: &Tensor, executor: Executor) -> Vec<f32> {
-        let plan =
-            super::super::runnable_with(model, executor, super::super::Kernels::Tract).unwrap();
-        let out = plan.run(tvec!(input.clone().into_tvalue())).unwrap();
-        let view = out[0].try_as_plain_ram().unwrap();
-        view.as_slice::<f32>().unwrap().to_vec()
+        super::super::run_first_output(model, executor, super::super::Kernels::Tract, input)
     }
 
     #[test]

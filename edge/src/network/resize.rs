@@ -262,10 +262,7 @@ mod tests {
     }
 
     fn run(model: TypedModel, kernels: super::super::Kernels, input: &Tensor) -> Vec<f32> {
-        let plan = super::super::runnable_with(model, Executor::SingleThread, kernels).unwrap();
-        let out = plan.run(tvec!(input.clone().into_tvalue())).unwrap();
-        let view = out[0].try_as_plain_ram().unwrap();
-        view.as_slice::<f32>().unwrap().to_vec()
+        super::super::run_first_output(model, Executor::SingleThread, kernels, input)
     }
 
     #[test]
