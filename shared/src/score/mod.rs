@@ -47,6 +47,18 @@ use serde::{Deserialize, Serialize};
 /// small; real maps use σ ≈ 1–4.
 pub const MAX_SIGMA: f32 = 64.0;
 
+/// Checks a smoothing σ (either of [`ScoreConfig`]'s): finite and in `0.0..=MAX_SIGMA`.
+///
+/// # Errors
+/// [`ScoreError::InvalidSigma`] otherwise.
+pub fn check_sigma(sigma: f32) -> Result<(), ScoreError> {
+    if sigma.is_finite() && (0.0..=MAX_SIGMA).contains(&sigma) {
+        Ok(())
+    } else {
+        Err(ScoreError::InvalidSigma { sigma })
+    }
+}
+
 /// Largest accepted map or output side, in cells/pixels.
 pub const MAX_SIDE: u32 = 1 << 16;
 

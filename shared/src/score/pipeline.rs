@@ -5,7 +5,7 @@ use alloc::vec;
 use alloc::vec::Vec;
 
 use super::kernels::{self, Tap};
-use super::{ImageScore, ScoreConfig, ScoreError, MAX_MAP_CELLS, MAX_SIDE, MAX_SIGMA};
+use super::{check_sigma, ImageScore, ScoreConfig, ScoreError, MAX_MAP_CELLS, MAX_SIDE};
 
 /// Checks a grid size (`what` is `"map"` or `"output"`; only maps are bounded by
 /// [`MAX_MAP_CELLS`], outputs are caller-owned buffers) and returns its number of cells.
@@ -26,14 +26,6 @@ fn cells(what: &'static str, width: u32, height: u32) -> Result<usize, ScoreErro
             width,
             height,
         })
-    }
-}
-
-fn check_sigma(sigma: f32) -> Result<(), ScoreError> {
-    if sigma.is_finite() && (0.0..=MAX_SIGMA).contains(&sigma) {
-        Ok(())
-    } else {
-        Err(ScoreError::InvalidSigma { sigma })
     }
 }
 

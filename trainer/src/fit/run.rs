@@ -97,8 +97,9 @@ pub(crate) fn check(config: &FitConfig) -> Result<(), FitError> {
         ("sigma", Some(config.smoothing_sigma)),
         ("image-sigma", config.image_sigma),
     ];
-    for (field, sigma) in sigmas.into_iter().filter_map(|(f, s)| Some((f, s?))) {
-        if !(sigma.is_finite() && (0.0..=shared::score::MAX_SIGMA).contains(&sigma)) {
+    for (field, sigma) in sigmas {
+        let Some(sigma) = sigma else { continue };
+        if shared::score::check_sigma(sigma).is_err() {
             return problem(
                 field,
                 format!(
